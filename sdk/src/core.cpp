@@ -37,6 +37,7 @@ std::filesystem::path Context::graph_dir() const { return "."; }
 std::filesystem::path Context::output_dir() const { return "."; }
 std::vector<std::filesystem::path> Context::model_search_path() const { return {}; }
 std::string Context::graph_yaml() const { return {}; }
+void Context::report_file(const std::filesystem::path& file) { log(LogLevel::Info, "wrote " + file.string()); }
 
 at::Generator Context::make_generator(uint64_t seed) {
   return at::detail::createCPUGenerator(seed);

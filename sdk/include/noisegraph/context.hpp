@@ -47,6 +47,10 @@ class NG_API Context {
   virtual std::vector<std::filesystem::path> model_search_path() const;
   /// The running graph as YAML text, for embedding in saved images ("" when unknown).
   virtual std::string graph_yaml() const;
+  /// An output node wrote `file` (call it once per file, after the file is complete).
+  /// The CLI lists these files at the end of a run and the editor offers to open them.
+  /// The default logs "wrote <file>" at Info level.
+  virtual void report_file(const std::filesystem::path& file);
 
   /// A CPU generator seeded with `seed`. Noise is always drawn on the CPU with it and then
   /// moved to device(), so results do not depend on device or batch layout.

@@ -1,0 +1,136 @@
+#include "report.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace ng::cli {
+
+namespace json = ng::json;
+
+const char* kind_name(ng::ParamKind kind) {
+  switch (kind) {
+    case ng::ParamKind::Int: return "INT";
+    case ng::ParamKind::Float: return "FLOAT";
+    case ng::ParamKind::Bool: return "BOOL";
+    case ng::ParamKind::String: return "STRING";
+    case ng::ParamKind::Enum: return "ENUM";
+    case ng::ParamKind::Seed: return "SEED";
+    case ng::ParamKind::Path: return "PATH";
+  }
+  return "?";
+}
+
+json::Value param_json(const ng::ParamValue& v) {
+  if (auto* i = std::get_if<int64_t>(&v)) return json::Value(*i);
+  if (auto* d = std::get_if<double>(&v)) return json::Value(*d);
+  if (auto* b = std::get_if<bool>(&v)) return json::Value(*b);
+  return json::Value(std::get<std::string>(v));
+}
+
+json::Value problem_json(const host::Problem& p) {
+  return json::Object{{"file", p.file},       {"line", p.line},       {"column", p.column},
+                      {"node", p.node},       {"code", p.code},       {"message", p.message},
+                      {"hint", p.hint}};
+}
+
+json::Value run_report_json(const host::RunResult& r, const RunInfo& info) {
+  json::Array nodes;
+  for (const auto& n : r.nodes)
+    nodes.push_back(json::Object{{"id", n.id}, {"type", n.type}, {"wall_ms", n.wall_ms}, {"cached", n.cached}});
+  json::Array files;
+  for (const auto& f : r.files) files.push_back(json::Object{{"node", f.node}, {"path", f.path.string()}});
+  json::Array problems;
+  for (const auto& p : r.problems) problems.push_back(problem_json(p));
+  return json::Object{
+      {"noisegraph_report", 1},
+      {"graph", info.graph.string()},
+      {"status", host::to_string(r.status)},
+      {"exit_code", info.exit_code},
+      {"failed_node", r.failed_node.empty() ? json::Value() : json::Value(r.failed_node)},
+      {"failed_type", r.failed_type.empty() ? json::Value() : json::Value(r.failed_type)},
+      {"message", r.message},
+      {"wall_ms", r.wall_ms},
+      {"output_dir", info.output_dir.string()},
+      {"seed", info.seed ? json::Value(*info.seed) : json::Value()},
+      {"device", info.device},
+      {"threads", info.threads},
+      {"nodes", nodes},
+      {"files", files},
+      {"problems", problems},
+  };
+}
+
+json::Value node_type_json(const host::NodeType& t) {
+  const ng::NodeSpec& s = t.spec;
+  auto ports = [](const std::vector<ng::PortSpec>& list, bool inputs) {
+    json::Array a;
+    for (const auto& p : list) {
+      json::Object o{{"name", p.name}, {"type", p.type}};
+      if (inputs) o.emplace_back("optional", p.optional);
+      o.emplace_back("description", p.description);
+      a.push_back(std::move(o));
+    }
+    return a;
+  };
+  json::Array params;
+  for (const auto& p : s.params()) {
+    json::Object o{{"name", p.name}, {"kind", kind_name(p.kind)}, {"default", param_json(p.default_value)}};
+    o.emplace_back("min", p.min ? json::Value(*p.min) : json::Value());
+    o.emplace_back("max", p.max ? json::Value(*p.max) : json::Value());
+    o.emplace_back("step", p.step ? json::Value(*p.step) : json::Value());
+    if (p.kind == ng::ParamKind::Enum) {
+      json::Array choices;
+      for (const auto& c : p.choices) choices.push_back(c);
+      o.emplace_back("choices", choices);
+    }
+    if (p.multiline) o.emplace_back("multiline", true);
+    o.emplace_back("description", p.description);
+    params.push_back(std::move(o));
+  }
+  return json::Object{
+      {"id", s.id()},
+      {"version", std::to_string(s.version().major) + "." + std::to_string(s.version().minor)},
+      {"display_name", s.display_name()},
+      {"category", s.category_name()},
+      {"description", s.description()},
+      {"output_node", s.is_output_node()},
+      {"plugin", t.plugin},
+      {"file", t.file.string()},
+      {"inputs", ports(s.inputs(), true)},
+      {"outputs", ports(s.outputs(), false)},
+      {"params", params},
+  };
+}
+
+json::Value plugins_json(const host::PluginRegistry& registry) {
+  json::Array loaded, failed;
+  for (const auto& p : registry.plugins())
+    loaded.push_back(json::Object{{"name", p.name}, {"file", p.file.string()}, {"nodes", int64_t(p.node_count)}});
+  for (const auto& f : registry.failures())
+    failed.push_back(json::Object{{"file", f.file.string()}, {"reason", f.reason}});
+  return json::Object{{"loaded", loaded}, {"failed", failed}};
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  const auto tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+    f << text;
+    f.flush();
+    if (!f) throw std::runtime_error("cannot write '" + path.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace ng::cli

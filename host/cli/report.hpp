@@ -1,0 +1,36 @@
+#pragma once
+// JSON shapes the CLI writes: run reports (--report), node type listings (nodes --json),
+// problems and plugin lists. docs/cli.md documents each field.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <noisegraph/host/executor.hpp>
+#include <noisegraph/host/plugin_registry.hpp>
+#include <noisegraph/io/json.hpp>
+
+namespace ng::cli {
+
+struct RunInfo {
+  std::filesystem::path graph;
+  std::filesystem::path output_dir;
+  std::optional<int64_t> seed;
+  std::string device;
+  int threads = 0;
+  int exit_code = 0;
+};
+
+ng::json::Value problem_json(const host::Problem& p);
+ng::json::Value run_report_json(const host::RunResult& result, const RunInfo& info);
+ng::json::Value node_type_json(const host::NodeType& type);
+ng::json::Value plugins_json(const host::PluginRegistry& registry);
+
+/// "INT", "FLOAT", "BOOL", "STRING", "ENUM", "SEED", "PATH".
+const char* kind_name(ng::ParamKind kind);
+/// A parameter value as JSON (int, number, bool or string).
+ng::json::Value param_json(const ng::ParamValue& v);
+
+/// Writes `text` to `path` via a temporary file and rename. Throws std::runtime_error.
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace ng::cli

@@ -1,0 +1,71 @@
+// noisegraph-editor [GRAPH.yaml|IMAGE.png] [--plugins DIR]... [--screenshot OUT.png [--run]]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "graph_view.hpp"
+#include "main_window.hpp"
+#include "noisegraph/host/plugin_registry.hpp"
+#include "run_controller.hpp"
+#include "theme.hpp"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("NoiseGraph"));
+  QApplication::setApplicationName(QStringLiteral("noisegraph-editor"));
+  ng::editor::apply_dark_theme(app);
+
+  QCommandLineParser cli;
+  cli.setApplicationDescription(QStringLiteral("NoiseGraph visual graph editor"));
+  cli.addHelpOption();
+  cli.addPositionalArgument(QStringLiteral("graph"), QStringLiteral("Graph file (.yaml) or PNG with an embedded graph"));
+  QCommandLineOption plugins(QStringLiteral("plugins"), QStringLiteral("Also load plugins from DIR (repeatable)"),
+                             QStringLiteral("DIR"));
+  QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                QStringLiteral("Render the window after loading into OUT.png and exit"), QStringLiteral("OUT.png"));
+  QCommandLineOption run(QStringLiteral("run"), QStringLiteral("With --screenshot: run the graph first"));
+  QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1480x920)"),
+                          QStringLiteral("WxH"), QStringLiteral("1480x920"));
+  cli.addOptions({plugins, screenshot, run, size});
+  cli.process(app);
+
+  std::vector<std::filesystem::path> extra;
+  for (const QString& dir : cli.values(plugins)) extra.emplace_back(dir.toStdString());
+  ng::host::PluginRegistry registry;
+  registry.load_default(extra);
+  for (const auto& f : registry.failures())
+    std::fprintf(stderr, "noisegraph-editor: plugin not loaded: %s: %s\n", f.file.string().c_str(), f.reason.c_str());
+
+  ng::editor::MainWindow window(registry);
+  const QStringList wh = cli.value(size).split('x');
+  if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+  window.show();
+
+  const bool headless = cli.isSet(screenshot);
+  if (!cli.positionalArguments().isEmpty()) {
+    QString error;
+    if (!window.open_file(cli.positionalArguments().first(), headless ? &error : nullptr, false) && headless) {
+      std::fprintf(stderr, "noisegraph-editor: %s\n", qPrintable(error));
+      return 1;
+    }
+  }
+  if (!headless) return app.exec();
+
+  // Let docks and the canvas settle at their final size before framing the graph.
+  QApplication::processEvents();
+  window.view()->fit_to_nodes();
+  if (cli.isSet(run)) {
+    window.run_graph();
+    window.runner()->wait(600000);
+  }
+  QApplication::processEvents();
+  window.view()->fit_to_nodes();
+  if (!window.save_screenshot(cli.value(screenshot))) {
+    std::fprintf(stderr, "noisegraph-editor: cannot write %s\n", qPrintable(cli.value(screenshot)));
+    return 1;
+  }
+  std::printf("%s\n", qPrintable(cli.value(screenshot)));
+  return 0;
+}

@@ -1,0 +1,450 @@
+#include "param_editors.hpp"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QEvent>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QRandomGenerator>
+#include <QRegularExpressionValidator>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStyle>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+namespace ng::editor {
+
+namespace {
+
+template <class T>
+T value_or(const ng::ParamValue& v, T fallback) {
+  if (auto* p = std::get_if<T>(&v)) return *p;
+  return fallback;
+}
+
+double as_double(const ng::ParamValue& v, double fallback = 0) {
+  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* i = std::get_if<int64_t>(&v)) return double(*i);
+  return fallback;
+}
+
+QString tooltip_for(const ng::ParamSpec& s) {
+  QString tip = QStringLiteral("<b>%1</b>").arg(QString::fromStdString(s.name).toHtmlEscaped());
+  if (!s.description.empty()) tip += QStringLiteral("<br>") + QString::fromStdString(s.description).toHtmlEscaped();
+  if (s.min || s.max) {
+    tip += QStringLiteral("<br><span style='color:#9aa0a8'>range %1 … %2</span>")
+               .arg(s.min ? QString::number(*s.min) : QStringLiteral("−∞"),
+                    s.max ? QString::number(*s.max) : QStringLiteral("∞"));
+  }
+  return tip;
+}
+
+/// Turns a user action into edited() without re-entering while set_value() runs.
+struct Guard {
+  bool active = false;
+};
+
+// ---------------------------------------------------------------- Int
+class IntEditor : public ParamEditor {
+ public:
+  IntEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QSpinBox) {
+    box_->setKeyboardTracking(false);
+    box_->setRange(lo(), hi());
+    box_->setSingleStep(std::max(1, int(s.step.value_or(1))));
+    box_->setAccelerated(true);
+    set_content(box_);
+    connect(box_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int v) {
+      if (!guard_.active) Q_EMIT edited(ng::ParamValue(int64_t{v}));
+    });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    const int64_t x = value_or<int64_t>(v, 0);
+    guard_.active = true;
+    // Widen the range for an out-of-range value from a file, so the field shows the real
+    // value (in red, via the validator) instead of silently clamping it.
+    box_->setRange(int(std::min<int64_t>(lo(), std::max<int64_t>(x, INT_MIN))),
+                   int(std::max<int64_t>(hi(), std::min<int64_t>(x, INT_MAX))));
+    box_->setValue(int(std::clamp<int64_t>(x, INT_MIN, INT_MAX)));
+    guard_.active = false;
+  }
+  ng::ParamValue value() const override { return int64_t{box_->value()}; }
+
+ protected:
+  QWidget* field() const override { return box_; }
+
+ private:
+  int lo() const { return spec().min ? int(std::max<double>(*spec().min, INT_MIN)) : INT_MIN; }
+  int hi() const { return spec().max ? int(std::min<double>(*spec().max, INT_MAX)) : INT_MAX; }
+  QSpinBox* box_;
+  Guard guard_;
+};
+
+// ---------------------------------------------------------------- Float
+class FloatEditor : public ParamEditor {
+ public:
+  FloatEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QDoubleSpinBox) {
+    const double lo = s.min.value_or(-1e9), hi = s.max.value_or(1e9);
+    double step = s.step.value_or(s.min && s.max ? (hi - lo) / 100.0 : 0.1);
+    if (!(step > 0)) step = 0.1;
+    box_->setKeyboardTracking(false);
+    box_->setRange(lo, hi);
+    box_->setSingleStep(step);
+    box_->setDecimals(std::clamp(int(std::ceil(-std::log10(step))) + 1, 2, 6));
+    auto* row = new QWidget;
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    if (s.min && s.max && hi > lo) {
+      slider_ = new QSlider(Qt::Horizontal);
+      slider_->setRange(0, 1000);
+      h->addWidget(slider_, 3);
+      connect(slider_, &QSlider::valueChanged, this, [this, lo, hi, step](int pos) {
+        if (guard_.active) return;
+        double v = lo + (hi - lo) * pos / 1000.0;
+        v = std::clamp(lo + std::round((v - lo) / step) * step, lo, hi);  // snap to the step grid
+        guard_.active = true;
+        box_->setValue(v);
+        guard_.active = false;
+        Q_EMIT edited(ng::ParamValue(box_->value()));
+      });
+    }
+    h->addWidget(box_, 2);
+    set_content(row);
+    connect(box_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this](double v) {
+      if (guard_.active) return;
+      sync_slider(v);
+      Q_EMIT edited(ng::ParamValue(v));
+    });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    const double x = as_double(v);
+    guard_.active = true;
+    box_->setRange(std::min(spec().min.value_or(-1e9), x), std::max(spec().max.value_or(1e9), x));
+    box_->setValue(x);
+    sync_slider(x);
+    guard_.active = false;
+  }
+  ng::ParamValue value() const override { return box_->value(); }
+
+ protected:
+  QWidget* field() const override { return box_; }
+
+ private:
+  void sync_slider(double v) {
+    if (!slider_) return;
+    const double lo = *spec().min, hi = *spec().max;
+    const bool was = guard_.active;
+    guard_.active = true;
+    slider_->setValue(int(std::lround(std::clamp((v - lo) / (hi - lo), 0.0, 1.0) * 1000)));
+    guard_.active = was;
+  }
+  QDoubleSpinBox* box_;
+  QSlider* slider_ = nullptr;
+  Guard guard_;
+};
+
+// ---------------------------------------------------------------- Bool
+class BoolEditor : public ParamEditor {
+ public:
+  BoolEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QCheckBox) {
+    set_content(box_);
+    connect(box_, &QCheckBox::toggled, this, [this](bool on) {
+      if (!guard_.active) Q_EMIT edited(ng::ParamValue(on));
+    });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    guard_.active = true;
+    box_->setChecked(value_or<bool>(v, false));
+    guard_.active = false;
+  }
+  ng::ParamValue value() const override { return box_->isChecked(); }
+
+ protected:
+  QWidget* field() const override { return box_; }
+
+ private:
+  QCheckBox* box_;
+  Guard guard_;
+};
+
+// ---------------------------------------------------------------- Enum
+class EnumEditor : public ParamEditor {
+ public:
+  EnumEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QComboBox) {
+    fill();
+    set_content(box_);
+    connect(box_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) {
+      if (!guard_.active) Q_EMIT edited(value());
+    });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    const QString text = QString::fromStdString(value_or<std::string>(v, {}));
+    guard_.active = true;
+    fill();
+    int i = box_->findData(text);
+    if (i < 0) {  // a value from a file that is not a choice: show it, the validator says why
+      box_->addItem(text + QStringLiteral(" (not a choice)"), text);
+      i = box_->count() - 1;
+    }
+    box_->setCurrentIndex(i);
+    guard_.active = false;
+  }
+  ng::ParamValue value() const override { return box_->currentData().toString().toStdString(); }
+
+ protected:
+  QWidget* field() const override { return box_; }
+
+ private:
+  void fill() {
+    box_->clear();
+    for (const auto& c : spec().choices) box_->addItem(QString::fromStdString(c), QString::fromStdString(c));
+  }
+  QComboBox* box_;
+  Guard guard_;
+};
+
+// ---------------------------------------------------------------- String (one line)
+class LineEditor : public ParamEditor {
+ public:
+  LineEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), edit_(new QLineEdit) {
+    set_content(edit_);
+    connect(edit_, &QLineEdit::editingFinished, this, [this] {
+      if (edit_->text() != last_) {
+        last_ = edit_->text();
+        Q_EMIT edited(value());
+      }
+    });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    last_ = QString::fromStdString(value_or<std::string>(v, {}));
+    if (edit_->text() != last_) edit_->setText(last_);
+  }
+  ng::ParamValue value() const override { return edit_->text().toStdString(); }
+
+ protected:
+  QWidget* field() const override { return edit_; }
+
+ private:
+  QLineEdit* edit_;
+  QString last_;
+};
+
+// ---------------------------------------------------------------- String (prompt)
+class TextEditor : public ParamEditor {
+ public:
+  TextEditor(const ng::ParamSpec& s, QWidget* parent)
+      : ParamEditor(s, parent), edit_(new QPlainTextEdit), timer_(new QTimer(this)) {
+    edit_->setTabChangesFocus(true);
+    edit_->setFixedHeight(84);
+    set_content(edit_);
+    // Commit after a short pause in typing, so undo steps are phrases, not keystrokes.
+    timer_->setSingleShot(true);
+    timer_->setInterval(500);
+    connect(edit_, &QPlainTextEdit::textChanged, this, [this] {
+      if (!guard_.active) timer_->start();
+    });
+    connect(timer_, &QTimer::timeout, this, [this] { commit(); });
+    edit_->installEventFilter(this);
+  }
+  void set_value(const ng::ParamValue& v) override {
+    last_ = QString::fromStdString(value_or<std::string>(v, {}));
+    if (edit_->toPlainText() == last_) return;
+    guard_.active = true;
+    edit_->setPlainText(last_);
+    guard_.active = false;
+  }
+  ng::ParamValue value() const override { return edit_->toPlainText().toStdString(); }
+
+ protected:
+  QWidget* field() const override { return edit_; }
+  bool eventFilter(QObject* watched, QEvent* e) override {
+    if (watched == edit_ && e->type() == QEvent::FocusOut) commit();
+    return ParamEditor::eventFilter(watched, e);
+  }
+
+ private:
+  void commit() {
+    timer_->stop();
+    if (edit_->toPlainText() == last_) return;
+    last_ = edit_->toPlainText();
+    Q_EMIT edited(value());
+  }
+  QPlainTextEdit* edit_;
+  QTimer* timer_;
+  QString last_;
+  Guard guard_;
+};
+
+// ---------------------------------------------------------------- Path
+class PathEditor : public ParamEditor {
+ public:
+  PathEditor(const ng::ParamSpec& s, const ParamEditorOptions& options, QWidget* parent)
+      : ParamEditor(s, parent), edit_(new QLineEdit), options_(options) {
+    auto* row = new QWidget;
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    h->addWidget(edit_, 1);
+    auto* browse = new QToolButton;
+    browse->setText(QStringLiteral("…"));
+    browse->setToolTip(tr("Choose a file (stored relative to the graph file)"));
+    h->addWidget(browse);
+    set_content(row);
+    edit_->setPlaceholderText(tr("relative to the graph file"));
+    connect(edit_, &QLineEdit::editingFinished, this, [this] { commit(edit_->text()); });
+    connect(browse, &QToolButton::clicked, this, [this] { choose(); });
+  }
+  void set_value(const ng::ParamValue& v) override {
+    last_ = QString::fromStdString(value_or<std::string>(v, {}));
+    if (edit_->text() != last_) edit_->setText(last_);
+  }
+  ng::ParamValue value() const override { return edit_->text().toStdString(); }
+
+ protected:
+  QWidget* field() const override { return edit_; }
+
+ private:
+  void choose() {
+    const QString dir = options_.graph_dir ? options_.graph_dir() : QString();
+    QString start = edit_->text();
+    if (!start.isEmpty() && QFileInfo(start).isRelative() && !dir.isEmpty()) start = QDir(dir).filePath(start);
+    if (start.isEmpty()) start = dir;
+    const QString picked = QFileDialog::getOpenFileName(this, tr("Choose %1").arg(QString::fromStdString(spec().name)), start);
+    if (picked.isEmpty()) return;
+    edit_->setText(stored_path(picked, dir));
+    commit(edit_->text());
+  }
+  void commit(const QString& text) {
+    if (text == last_) return;
+    last_ = text;
+    Q_EMIT edited(value());
+  }
+  QLineEdit* edit_;
+  ParamEditorOptions options_;
+  QString last_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- base
+
+QString stored_path(const QString& absolute, const QString& graph_dir) {
+  if (graph_dir.isEmpty()) return absolute;
+  // Relative paths travel with the graph; a file far outside its tree stays absolute.
+  const QString rel = QDir(graph_dir).relativeFilePath(absolute);
+  return rel.startsWith(QLatin1String("../../../")) ? absolute : rel;
+}
+
+QString seed_mode_name(SeedMode mode) {
+  switch (mode) {
+    case SeedMode::Fixed: return QStringLiteral("fixed");
+    case SeedMode::Increment: return QStringLiteral("increment");
+    case SeedMode::Random: return QStringLiteral("random");
+  }
+  return QStringLiteral("fixed");
+}
+
+SeedMode seed_mode_from_name(const QString& name) {
+  if (name == QLatin1String("increment")) return SeedMode::Increment;
+  if (name == QLatin1String("random")) return SeedMode::Random;
+  return SeedMode::Fixed;
+}
+
+ParamEditor::ParamEditor(const ng::ParamSpec& spec, QWidget* parent) : QWidget(parent), spec_(spec) {
+  setToolTip(tooltip_for(spec_));
+}
+
+void ParamEditor::set_content(QWidget* content) {
+  auto* v = new QVBoxLayout(this);
+  v->setContentsMargins(0, 0, 0, 0);
+  v->setSpacing(2);
+  v->addWidget(content);
+  error_label_ = new QLabel;
+  error_label_->setProperty("role", "error");
+  error_label_->setWordWrap(true);
+  error_label_->hide();
+  v->addWidget(error_label_);
+}
+
+void ParamEditor::set_error(const QString& message) {
+  if (message == error_) return;
+  error_ = message;
+  if (error_label_) {
+    error_label_->setText(message);
+    error_label_->setVisible(!message.isEmpty());
+  }
+  if (QWidget* f = field()) {
+    f->setProperty("invalid", !message.isEmpty());
+    f->style()->unpolish(f);
+    f->style()->polish(f);
+  }
+}
+
+// ---------------------------------------------------------------- Seed
+
+SeedEditor::SeedEditor(const ng::ParamSpec& spec, QWidget* parent)
+    : ParamEditor(spec, parent), edit_(new QLineEdit), mode_(new QComboBox) {
+  auto* row = new QWidget;
+  auto* h = new QHBoxLayout(row);
+  h->setContentsMargins(0, 0, 0, 0);
+  edit_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,18}")), edit_));
+  h->addWidget(edit_, 2);
+  auto* dice = new QToolButton;
+  dice->setText(QStringLiteral("\u2684"));  // a die face
+  dice->setToolTip(tr("Randomise the seed now"));
+  h->addWidget(dice);
+  for (auto m : {SeedMode::Fixed, SeedMode::Increment, SeedMode::Random})
+    mode_->addItem(seed_mode_name(m), int(m));
+  mode_->setItemText(2, tr("random"));
+  mode_->setToolTip(tr("What happens to the seed after each run: keep it, add 1, or pick a new random one"));
+  h->addWidget(mode_, 2);
+  set_content(row);
+  connect(edit_, &QLineEdit::editingFinished, this, [this] { Q_EMIT edited(value()); });
+  connect(dice, &QToolButton::clicked, this, [this] {
+    edit_->setText(QString::number(random_seed()));
+    Q_EMIT edited(value());
+  });
+  connect(mode_, qOverload<int>(&QComboBox::activated), this, [this](int) { Q_EMIT mode_changed(mode()); });
+}
+
+void SeedEditor::set_value(const ng::ParamValue& value) {
+  const QString text = QString::number(value_or<int64_t>(value, 0));
+  if (edit_->text() != text) edit_->setText(text);
+}
+
+ng::ParamValue SeedEditor::value() const { return int64_t{edit_->text().toLongLong()}; }
+
+void SeedEditor::set_mode(SeedMode mode) { mode_->setCurrentIndex(mode_->findData(int(mode))); }
+
+SeedMode SeedEditor::mode() const { return SeedMode(mode_->currentData().toInt()); }
+
+int64_t SeedEditor::random_seed() { return int64_t(QRandomGenerator::global()->generate()); }
+
+QWidget* SeedEditor::field() const { return edit_; }
+
+ParamEditor* make_param_editor(const ng::ParamSpec& spec, const ParamEditorOptions& options, QWidget* parent) {
+  switch (spec.kind) {
+    case ng::ParamKind::Int: return new IntEditor(spec, parent);
+    case ng::ParamKind::Float: return new FloatEditor(spec, parent);
+    case ng::ParamKind::Bool: return new BoolEditor(spec, parent);
+    case ng::ParamKind::Enum: return new EnumEditor(spec, parent);
+    case ng::ParamKind::Seed: return new SeedEditor(spec, parent);
+    case ng::ParamKind::Path: return new PathEditor(spec, options, parent);
+    case ng::ParamKind::String:
+      if (spec.multiline) return new TextEditor(spec, parent);
+      return new LineEditor(spec, parent);
+  }
+  return new LineEditor(spec, parent);
+}
+
+}  // namespace ng::editor

@@ -1,0 +1,38 @@
+#pragma once
+// Writing numbered PNG files safely: never a half-written file, never an overwrite.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ng::image {
+
+/// Splits a filename prefix ("cat" or "renders/cat") into the folder below `output_dir`
+/// and the file stem. Throws ng::Error for an empty prefix, an absolute one, or one that
+/// climbs out of `output_dir` with "..".
+struct OutputName {
+  std::filesystem::path dir;
+  std::string stem;
+};
+OutputName split_prefix(const std::filesystem::path& output_dir, const std::string& prefix);
+
+/// One more than the largest N among files "<stem>_<N>.png" (N of 5 or more digits) in
+/// `dir`; 1 when there are none.
+int64_t next_counter(const std::filesystem::path& dir, const std::string& stem);
+
+/// Writes every image of `images` ([B,C,H,W] IMAGE) to <dir>/<stem>_<NNNNN>.png with
+/// consecutive free counters, and returns the paths written. Each file is encoded into
+/// a temporary file in the same folder, flushed to disk and then renamed into place
+/// without replacing an existing file (another writer that took the number first makes
+/// this one move on to the next). `text`, when not empty, is stored in a PNG text chunk
+/// under `text_key`. Throws ng::Error naming the folder when it cannot be created or
+/// written; no temporary file is left behind.
+std::vector<std::filesystem::path> save_png_batch(const at::Tensor& images,
+                                                  const std::filesystem::path& output_dir,
+                                                  const std::string& prefix,
+                                                  const std::string& text_key,
+                                                  const std::string& text);
+
+}  // namespace ng::image

@@ -1,0 +1,5 @@
+#include <noisegraph/plugin.hpp>
+
+#include "nodes.hpp"
+
+NOISEGRAPH_PLUGIN(ng::value::register_value_nodes)

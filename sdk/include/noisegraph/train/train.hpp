@@ -1,0 +1,98 @@
+#pragma once
+/// @file train.hpp
+/// Training the SDK's networks on Fashion-MNIST. Each function takes a config struct and
+/// an ng::Context (progress with loss and ETA, cancellation, logging), so a train node is
+/// a thin wrapper and a command-line driver calls exactly the same code.
+///
+/// Every run works in `run_dir`:
+///  - checkpoint.safetensors: weights, EMA weights, optimiser state and step, written
+///    atomically every `checkpoint_every` steps and on cancellation. A run that finds a
+///    checkpoint resumes from it and continues exactly as if never stopped (batches and
+///    noise are drawn from generators seeded by (seed, step)). A checkpoint from a
+///    different config is refused.
+///  - loss.csv: step, loss, learning rate, seconds.
+///  - samples-<step>.png: a sample grid (diffusion: ten classes; autoencoder:
+///    originals above reconstructions), every `sample_every` steps.
+/// The final weights (EMA where used) are written atomically to `output` as safetensors
+/// (fp16 unless fp16_output is false) with architecture and provenance in the metadata.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "noisegraph/context.hpp"
+#include "noisegraph/nn/configs.hpp"
+
+namespace ng::train {
+
+/// Settings shared by all training functions.
+struct NG_API CommonConfig {
+  std::filesystem::path data_dir;  ///< IDX files; empty = default_fashion_mnist_dir()
+  std::filesystem::path output;    ///< final .safetensors
+  std::filesystem::path run_dir;   ///< checkpoint, loss log, sample grids
+  int64_t steps = 1000;
+  int64_t batch_size = 64;
+  double lr = 3e-4;
+  int64_t warmup_steps = 100;
+  bool cosine_decay = false;       ///< lr follows a half cosine from lr to 0 over the steps after warmup
+  double weight_decay = 0.0;
+  double ema_decay = 0.999;        ///< 0 = no EMA
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 500;
+  int64_t sample_every = 1000;     ///< 0 = no sample grids
+  int64_t log_every = 25;
+  int64_t limit_examples = 0;      ///< > 0: use only the first N training examples (tests)
+  bool fp16_output = true;
+  std::string provenance;          ///< how this run was started (graph file or command)
+};
+
+/// KL autoencoder: loss = MSE(recon, image) + kl_weight * KL(q(z|x) || N(0,1)) per
+/// latent element. After training, the latent scaling factor is measured on encoded
+/// training data (1 / std of the posterior means) and test PSNR is reported.
+struct NG_API AutoencoderTrainConfig : CommonConfig {
+  nn::AutoencoderConfig arch;
+  double kl_weight = 1e-6;
+  int64_t scaling_examples = 5000;  ///< training images used to measure the scaling factor
+};
+
+/// Diffusion (objective "eps" or "v", DDPM simple loss, Ho et al. 2020 eq. 14) or
+/// rectified flow ("flow": x_t = (1-t) x0 + t eps, loss |v_theta - (eps - x0)|^2,
+/// Liu et al. 2022). In latent space when `autoencoder` is set, else in pixel space.
+struct NG_API DiffusionTrainConfig : CommonConfig {
+  nn::UNetConfig arch;
+  std::string objective = "eps";        ///< "eps", "v" or "flow"
+  std::string conditioning = "prompt";  ///< "prompt" (arch.context_dim > 0), "class" or "none"
+  nn::PromptConfig prompt;              ///< for "prompt"; vocabulary defaults to Fashion-MNIST's
+  double cond_dropout = 0.1;            ///< probability of an unconditional row (for CFG)
+  std::string schedule = "linear";      ///< make_betas kind (VP objectives)
+  int64_t timesteps = 1000;
+  double beta_start = 1e-4, beta_end = 0.02;
+  std::filesystem::path autoencoder;    ///< latent models: the autoencoder file
+  int64_t sample_steps = 20;            ///< Euler steps of the monitoring sample grids
+};
+
+/// Classifier. With `autoencoder` set it reads scaled latents; with `noisy` it is trained
+/// on x_t of the given VP schedule at uniform random timesteps (for classifier guidance).
+struct NG_API ClassifierTrainConfig : CommonConfig {
+  nn::ClassifierConfig arch;
+  std::filesystem::path autoencoder;
+  bool noisy = false;
+  std::string schedule = "linear";
+  int64_t timesteps = 1000;
+  double beta_start = 1e-4, beta_end = 0.02;
+};
+
+struct NG_API TrainResult {
+  int64_t steps = 0;        ///< total steps done (including resumed ones)
+  int64_t resumed_from = 0; ///< step of the checkpoint resumed from (0 = fresh start)
+  double final_loss = 0;    ///< mean loss of the last log window
+  double seconds = 0;       ///< wall time of this call
+  std::filesystem::path output;
+  std::map<std::string, double> metrics;  ///< e.g. test_psnr, scaling_factor, test_accuracy
+};
+
+NG_API TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx);
+NG_API TrainResult train_diffusion(const DiffusionTrainConfig& cfg, Context& ctx);
+NG_API TrainResult train_classifier(const ClassifierTrainConfig& cfg, Context& ctx);
+
+}  // namespace ng::train

@@ -1,0 +1,290 @@
+// Model files -> SDK interfaces (Denoiser, Autoencoder, PromptEncoder, Classifier).
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "modules.hpp"
+#include "noisegraph/diffusion/model_sampling.hpp"
+#include "noisegraph/diffusion/schedule.hpp"
+#include "noisegraph/error.hpp"
+#include "noisegraph/io/safetensors.hpp"
+#include "noisegraph/nn/model_files.hpp"
+#include "noisegraph/nn/tokenizer.hpp"
+
+namespace ng::nn {
+
+FeatureClassifier::~FeatureClassifier() = default;
+
+namespace {
+
+std::string kind_phrase(const std::string& kind) {
+  if (kind == "unet") return "a U-Net (MODEL)";
+  if (kind == "autoencoder") return "an autoencoder";
+  if (kind == "classifier") return "a classifier";
+  if (kind == "checkpoint") return "a training checkpoint (not a finished model)";
+  if (kind.empty()) return "no NoiseGraph model description (no 'noisegraph.kind' metadata)";
+  return "an unknown model kind '" + kind + "'";
+}
+
+io::TensorFile open_kind(const std::filesystem::path& path, const std::string& kind, const std::string& wanted) {
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
+  auto file = io::load_safetensors(path);
+  const std::string found = file.meta_or(meta::kind, "");
+  if (found != kind)
+    throw Error(path.string() + " holds " + kind_phrase(found) + ", not " + wanted);
+  return file;
+}
+
+json::Value meta_json(const io::TensorFile& f, const char* key) {
+  return json::parse(f.meta(key), f.source + ": metadata '" + key + "'");
+}
+
+void freeze(torch::nn::Module& m, c10::Device device) {
+  m.to(device);
+  m.eval();
+  for (auto& p : m.parameters()) p.set_requires_grad(false);
+}
+
+std::string params_text(int64_t n) {
+  char buf[32];
+  if (n >= 1000000) std::snprintf(buf, sizeof buf, "%.1fM", double(n) / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.0fk", double(n) / 1e3);
+  return buf;
+}
+
+class UNetDenoiser : public Denoiser {
+ public:
+  UNetDenoiser(UNet net, std::shared_ptr<ModelSampling> sampling, std::string name)
+      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)) {}
+
+  at::Tensor denoise(const at::Tensor& x, const at::Tensor& sigma, const DenoiserCondition& cond) override {
+    const auto& c = net_->cfg;
+    if (x.dim() != 4 || x.size(1) != c.in_channels)
+      throw Error(name_ + ": expects samples with " + std::to_string(c.in_channels) + " channels, got shape " +
+                  c10::str(x.sizes()));
+    at::Tensor context, mask, ids;
+    if (c.context_dim > 0 && cond.context.defined()) {
+      if (cond.context.size(-1) != c.context_dim)
+        throw Error(name_ + ": prompt embeddings have width " + std::to_string(cond.context.size(-1)) +
+                    ", this model reads width " + std::to_string(c.context_dim) + " (use its own prompt encoder)");
+      context = cond.context.to(x.device());
+      mask = cond.context_mask.defined() ? cond.context_mask.to(x.device()) : at::Tensor();
+    }
+    if (c.num_classes > 0 && cond.class_ids.defined()) ids = cond.class_ids;
+    auto s = sigma.to(x.device(), at::kFloat);
+    auto out = net_->forward(sampling_->scale_input(s, x), sampling_->timestep(s), context, mask, ids);
+    return sampling_->denoised(s, out, x);
+  }
+  const ModelSampling& sampling() const override { return *sampling_; }
+  std::vector<int64_t> sample_shape() const override {
+    const auto& c = net_->cfg;
+    return {c.in_channels, c.sample_size, c.sample_size};
+  }
+  int64_t spatial_scale() const override { return net_->cfg.spatial_scale; }
+  int64_t context_dim() const override { return net_->cfg.context_dim; }
+  int64_t num_classes() const override { return net_->cfg.num_classes; }
+  std::string describe() const override {
+    std::string s = "U-Net " + params_text(parameter_count(*net_)) + " params, " + sampling_->parameterization();
+    if (net_->cfg.context_dim > 0) s += ", prompt-conditioned";
+    if (net_->cfg.num_classes > 0) s += ", " + std::to_string(net_->cfg.num_classes) + " classes";
+    return s + " (" + name_ + ")";
+  }
+
+ private:
+  UNet net_;
+  std::shared_ptr<ModelSampling> sampling_;
+  std::string name_;
+};
+
+class KLAutoencoder : public Autoencoder {
+ public:
+  KLAutoencoder(AutoencoderNet net, double scale, std::string name)
+      : net_(std::move(net)), scale_(scale), name_(std::move(name)) {}
+  at::Tensor encode(const at::Tensor& image) override {
+    const auto& c = net_->cfg;
+    if (image.dim() != 4 || image.size(1) != c.image_channels)
+      throw Error(name_ + ": expects images with " + std::to_string(c.image_channels) + " channel(s), got shape " +
+                  c10::str(image.sizes()));
+    if (image.size(2) % c.downscale() || image.size(3) % c.downscale())
+      throw Error(name_ + ": image height and width must be multiples of " + std::to_string(c.downscale()));
+    torch::NoGradGuard g;
+    return net_->encode(image.to(at::kFloat)).first * scale_;
+  }
+  at::Tensor decode(const at::Tensor& latent) override {
+    const auto& c = net_->cfg;
+    if (latent.dim() != 4 || latent.size(1) != c.latent_channels)
+      throw Error(name_ + ": expects latents with " + std::to_string(c.latent_channels) + " channels, got shape " +
+                  c10::str(latent.sizes()));
+    torch::NoGradGuard g;
+    return net_->decode(latent.to(at::kFloat) / scale_).clamp(0.0, 1.0);
+  }
+  int64_t image_channels() const override { return net_->cfg.image_channels; }
+  int64_t latent_channels() const override { return net_->cfg.latent_channels; }
+  int64_t downscale() const override { return net_->cfg.downscale(); }
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "KL autoencoder " << params_text(parameter_count(*net_)) << " params, " << net_->cfg.latent_channels
+      << " latent channels, /" << downscale() << ", scale " << scale_ << " (" << name_ << ")";
+    return s.str();
+  }
+
+ private:
+  AutoencoderNet net_;
+  double scale_;
+  std::string name_;
+};
+
+class WordPromptEncoder : public PromptEncoder {
+ public:
+  WordPromptEncoder(PromptNet net, std::string name)
+      : net_(std::move(net)), tokenizer_(net_->cfg.vocabulary), name_(std::move(name)) {}
+  ConditioningEntry encode(const std::string& text, std::vector<std::string>* unknown_words) override {
+    ConditioningEntry e;
+    e.text = text;
+    auto ids = tokenizer_.encode(text, unknown_words);
+    if (ids.empty()) return e;  // unconditional
+    if (int64_t(ids.size()) > net_->cfg.max_tokens)
+      throw Error(name_ + ": prompt has " + std::to_string(ids.size()) + " known words, the encoder reads at most " +
+                  std::to_string(net_->cfg.max_tokens));
+    torch::NoGradGuard g;
+    auto t = torch::tensor(ids, torch::kLong).unsqueeze(0);
+    e.tokens = net_->forward(t)[0].contiguous();
+    e.token_mask = torch::ones({int64_t(ids.size())});
+    return e;
+  }
+  int64_t embedding_dim() const override { return net_->cfg.dim; }
+  std::string describe() const override {
+    return "word prompt encoder, " + std::to_string(net_->cfg.vocabulary.size()) + " words, width " +
+           std::to_string(net_->cfg.dim) + " (" + name_ + ")";
+  }
+
+ private:
+  PromptNet net_;
+  Tokenizer tokenizer_;
+  std::string name_;
+};
+
+class ConvClassifier : public FeatureClassifier {
+ public:
+  ConvClassifier(ClassifierNet net, std::shared_ptr<ModelSampling> sampling, std::string name)
+      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)) {}
+  at::Tensor logits(const at::Tensor& x, const at::Tensor& sigma) override {
+    check(x);
+    if (!sampling_) return net_->forward(x.to(at::kFloat), {});
+    auto s = sigma.defined() ? sigma.to(x.device(), at::kFloat) : at::zeros({x.size(0)}, x.options());
+    return net_->forward(sampling_->scale_input(s, x), sampling_->timestep(s));
+  }
+  at::Tensor features(const at::Tensor& images) override {
+    check(images);
+    if (sampling_) throw Error(name_ + ": features are available for image classifiers only");
+    torch::NoGradGuard g;
+    return net_->features(images.to(at::kFloat), {});
+  }
+  std::vector<std::string> class_names() const override { return net_->cfg.class_names; }
+  std::string input_space() const override { return net_->cfg.input_space; }
+  std::string describe() const override {
+    return std::string(sampling_ ? "noise-aware latent" : "image") + " classifier " +
+           params_text(parameter_count(*net_)) + " params, " + std::to_string(net_->cfg.num_classes()) +
+           " classes (" + name_ + ")";
+  }
+
+ private:
+  void check(const at::Tensor& x) const {
+    const auto& c = net_->cfg;
+    if (x.dim() != 4 || x.size(1) != c.in_channels)
+      throw Error(name_ + ": expects " + c.input_space + " input with " + std::to_string(c.in_channels) +
+                  " channel(s), got shape " + c10::str(x.sizes()));
+  }
+  ClassifierNet net_;
+  std::shared_ptr<ModelSampling> sampling_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::shared_ptr<ModelSampling> sampling_from_metadata(const std::map<std::string, std::string>& metadata,
+                                                      const std::string& source) {
+  auto get = [&](const char* key) -> const std::string& {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) throw Error(source + ": missing metadata '" + key + "'");
+    return it->second;
+  };
+  const std::string pred = get(meta::prediction);
+  if (pred == "flow") {
+    double shift = 1.0, mult = 1000.0;
+    if (metadata.count(meta::flow)) {
+      auto f = json::parse(get(meta::flow), source + ": metadata 'noisegraph.flow'");
+      if (auto* v = f.find("shift")) shift = v->as_double("flow shift");
+      if (auto* v = f.find("multiplier")) mult = v->as_double("flow multiplier");
+    }
+    return std::make_shared<diffusion::FlowSampling>(shift, mult);
+  }
+  auto s = json::parse(get(meta::schedule), source + ": metadata 'noisegraph.schedule'");
+  auto betas = diffusion::make_betas(s.at("kind").as_string("schedule kind"), s.at("timesteps").as_int("timesteps"),
+                                     s.at("beta_start").as_double("beta_start"), s.at("beta_end").as_double("beta_end"));
+  return std::make_shared<diffusion::DiscreteVPSampling>(diffusion::alphas_cumprod(betas),
+                                                         diffusion::prediction_from_name(pred));
+}
+
+std::shared_ptr<Denoiser> load_denoiser(const std::filesystem::path& path, c10::Device device) {
+  auto f = open_kind(path, "unet", "a U-Net (MODEL)");
+  UNet net(UNetConfig::from_json(meta_json(f, meta::config)));
+  load_state_dict(*net, f.tensors, "unet.", f.source);
+  freeze(*net, device);
+  return std::make_shared<UNetDenoiser>(net, sampling_from_metadata(f.metadata, f.source), path.filename().string());
+}
+
+std::shared_ptr<Autoencoder> load_autoencoder(const std::filesystem::path& path, c10::Device device) {
+  auto f = open_kind(path, "autoencoder", "an autoencoder");
+  AutoencoderNet net(AutoencoderConfig::from_json(meta_json(f, meta::config)));
+  load_state_dict(*net, f.tensors, "autoencoder.", f.source);
+  freeze(*net, device);
+  const double scale = std::stod(f.meta(meta::scaling_factor));
+  if (!(scale > 0) || !std::isfinite(scale)) throw Error(f.source + ": invalid scaling factor");
+  return std::make_shared<KLAutoencoder>(net, scale, path.filename().string());
+}
+
+std::shared_ptr<PromptEncoder> load_prompt_encoder(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
+  auto f = io::load_safetensors(path);
+  if (!f.metadata.count(meta::prompt_config))
+    throw Error(path.string() + " holds " + kind_phrase(f.meta_or(meta::kind, "")) +
+                " without a prompt encoder (no 'noisegraph.prompt_config' metadata)");
+  PromptNet net(PromptConfig::from_json(meta_json(f, meta::prompt_config)));
+  load_state_dict(*net, f.tensors, "prompt.", f.source);
+  freeze(*net, c10::Device(c10::kCPU));
+  return std::make_shared<WordPromptEncoder>(net, path.filename().string());
+}
+
+std::shared_ptr<Classifier> load_classifier(const std::filesystem::path& path, c10::Device device) {
+  auto f = open_kind(path, "classifier", "a classifier");
+  ClassifierNet net(ClassifierConfig::from_json(meta_json(f, meta::config)));
+  load_state_dict(*net, f.tensors, "classifier.", f.source);
+  freeze(*net, device);
+  std::shared_ptr<ModelSampling> sampling;
+  if (net->cfg.time_conditioned) sampling = sampling_from_metadata(f.metadata, f.source);
+  return std::make_shared<ConvClassifier>(net, sampling, path.filename().string());
+}
+
+std::shared_ptr<FeatureClassifier> load_feature_classifier(const std::filesystem::path& path, c10::Device device) {
+  auto c = std::dynamic_pointer_cast<FeatureClassifier>(load_classifier(path, device));
+  if (!c || c->input_space() != "image")
+    throw Error(path.string() + " holds a latent classifier; an image classifier is needed here");
+  return c;
+}
+
+std::string describe_model_file(const std::filesystem::path& path) {
+  try {
+    auto m = io::read_safetensors_metadata(path);
+    auto it = m.find(meta::kind);
+    std::string s = path.filename().string() + ": " + kind_phrase(it == m.end() ? "" : it->second);
+    if (auto p = m.find(meta::prediction); p != m.end()) s += ", " + p->second;
+    if (m.count(meta::prompt_config)) s += ", with prompt encoder";
+    return s;
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace ng::nn

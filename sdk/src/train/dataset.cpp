@@ -1,0 +1,145 @@
+// Fashion-MNIST IDX reader (gzip via zlib, which also reads uncompressed files) and a
+// minimal PNG writer for training monitors.
+#include "noisegraph/train/dataset.hpp"
+
+#include <ATen/ATen.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "noisegraph/error.hpp"
+#include "noisegraph/io/safetensors.hpp"
+
+namespace ng::train {
+
+namespace {
+
+std::filesystem::path find_idx(const std::filesystem::path& dir, const std::string& stem) {
+  for (const char* ext : {".gz", ""}) {
+    auto p = dir / (stem + ext);
+    if (std::filesystem::exists(p)) return p;
+  }
+  throw Error(dir.string() + ": missing " + stem + "[.gz] (Fashion-MNIST IDX file; install dataset-fashion-mnist or "
+              "set NOISEGRAPH_FASHION_MNIST)");
+}
+
+// Reads an IDX file: magic 0x0000 08 <ndim>, ndim big-endian u32 sizes, then uint8 data.
+at::Tensor read_idx(const std::filesystem::path& path, int expected_dims, int64_t limit) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw Error(path.string() + ": cannot open");
+  auto read_exact = [&](void* dst, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      int got = gzread(f, static_cast<char*>(dst) + done, unsigned(std::min<size_t>(n - done, 1 << 30)));
+      if (got <= 0) {
+        gzclose(f);
+        throw Error(path.string() + ": truncated or corrupt IDX file");
+      }
+      done += size_t(got);
+    }
+  };
+  unsigned char magic[4];
+  read_exact(magic, 4);
+  if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] != expected_dims) {
+    gzclose(f);
+    throw Error(path.string() + ": not a uint8 IDX file with " + std::to_string(expected_dims) + " dimensions");
+  }
+  std::vector<int64_t> shape;
+  for (int i = 0; i < expected_dims; ++i) {
+    unsigned char b[4];
+    read_exact(b, 4);
+    shape.push_back((int64_t(b[0]) << 24) | (int64_t(b[1]) << 16) | (int64_t(b[2]) << 8) | int64_t(b[3]));
+  }
+  int64_t per = 1;
+  for (size_t i = 1; i < shape.size(); ++i) per *= shape[i];
+  if (shape[0] > 10'000'000 || per > 1'000'000) {
+    gzclose(f);
+    throw Error(path.string() + ": implausible IDX dimensions");
+  }
+  if (limit > 0 && limit < shape[0]) shape[0] = limit;
+  at::Tensor t = at::empty(shape, at::kByte);
+  if (t.numel()) read_exact(t.data_ptr(), size_t(t.numel()));
+  gzclose(f);
+  return t;
+}
+
+}  // namespace
+
+std::filesystem::path default_fashion_mnist_dir() {
+  if (const char* env = std::getenv("NOISEGRAPH_FASHION_MNIST"); env && *env) return env;
+  return "/usr/share/datasets/fashion-mnist";
+}
+
+ImageDataset load_fashion_mnist(const std::filesystem::path& dir_in, const std::string& split, int64_t limit) {
+  if (split != "train" && split != "t10k")
+    throw Error("Fashion-MNIST split must be 'train' or 't10k', got '" + split + "'");
+  const auto dir = dir_in.empty() ? default_fashion_mnist_dir() : dir_in;
+  ImageDataset d;
+  d.pixels = read_idx(find_idx(dir, split + "-images-idx3-ubyte"), 3, limit);
+  const auto label_path = find_idx(dir, split + "-labels-idx1-ubyte");
+  d.labels = read_idx(label_path, 1, limit).to(at::kLong);
+  if (d.labels.size(0) != d.pixels.size(0))
+    throw Error(label_path.string() + ": label count does not match the image count");
+  if (d.labels.numel() && d.labels.max().item<int64_t>() > 9)
+    throw Error(label_path.string() + ": label outside 0..9");
+  return d;
+}
+
+at::Tensor to_images(const ImageDataset& data, const at::Tensor& indices) {
+  auto px = data.pixels.index_select(0, indices.to(at::kLong)).to(at::kFloat).div_(255.0).unsqueeze(1);
+  return at::constant_pad_nd(px, {2, 2, 2, 2}, 0.0);
+}
+
+namespace {
+void put_u32(std::string& s, uint32_t v) {
+  for (int i = 3; i >= 0; --i) s += char((v >> (8 * i)) & 0xFF);
+}
+void chunk(std::string& png, const char* type, const std::string& data) {
+  put_u32(png, uint32_t(data.size()));
+  std::string body = std::string(type, 4) + data;
+  png += body;
+  put_u32(png, uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
+}
+}  // namespace
+
+void write_png_grid(const std::filesystem::path& path, const at::Tensor& images, int64_t columns) {
+  if (images.dim() != 4 || (images.size(1) != 1 && images.size(1) != 3))
+    throw Error("write_png_grid: expected IMAGE [B,1|3,H,W]");
+  const int64_t B = images.size(0), C = images.size(1), H = images.size(2), W = images.size(3);
+  columns = std::max<int64_t>(1, std::min(columns, B));
+  const int64_t rows = (B + columns - 1) / columns;
+  auto grid = at::zeros({C, rows * H, columns * W}, at::kFloat);
+  for (int64_t i = 0; i < B; ++i)
+    grid.narrow(1, (i / columns) * H, H).narrow(2, (i % columns) * W, W).copy_(images[i].detach().to(at::kFloat));
+  auto px = grid.clamp(0, 1).mul(255).round().to(at::kByte).permute({1, 2, 0}).contiguous();
+  const int64_t GH = rows * H, GW = columns * W;
+  std::string raw;
+  raw.reserve(size_t(GH * (GW * C + 1)));
+  const auto* p = px.data_ptr<uint8_t>();
+  for (int64_t y = 0; y < GH; ++y) {
+    raw += char(0);  // filter: none
+    raw.append(reinterpret_cast<const char*>(p + y * GW * C), size_t(GW * C));
+  }
+  uLongf zsize = compressBound(uLong(raw.size()));
+  std::string z(zsize, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(z.data()), &zsize, reinterpret_cast<const Bytef*>(raw.data()),
+                uLong(raw.size()), 6) != Z_OK)
+    throw Error(path.string() + ": PNG compression failed");
+  z.resize(zsize);
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  std::string ihdr;
+  put_u32(ihdr, uint32_t(GW));
+  put_u32(ihdr, uint32_t(GH));
+  ihdr += char(8);                   // bit depth
+  ihdr += char(C == 1 ? 0 : 2);      // grey or RGB
+  ihdr += std::string("\0\0\0", 3);  // compression, filter, interlace
+  chunk(png, "IHDR", ihdr);
+  chunk(png, "IDAT", z);
+  chunk(png, "IEND", "");
+  io::write_file_atomic(path, png);
+}
+
+}  // namespace ng::train

@@ -1,0 +1,306 @@
+// Image files: exact 8-bit round trips, JPEG, errors, atomic numbered saving and the
+// embedded graph text chunk. Runs without any Q*Application, as the CLI may.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <QFile>
+#include <QImage>
+#include <QImageWriter>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "image_io.hpp"
+#include "png_output.hpp"
+#include "noisegraph/context.hpp"
+#include "noisegraph/error.hpp"
+
+namespace fs = std::filesystem;
+using namespace ng::image;
+
+namespace {
+
+// Random 8-bit values k/255, the values an 8-bit PNG can hold exactly.
+at::Tensor random_8bit(int64_t b, int64_t c, int64_t h, int64_t w, uint64_t seed) {
+  auto gen = ng::Context::make_generator(seed);
+  return at::randint(0, 256, {b, c, h, w}, gen, at::kFloat).div_(255.0);
+}
+
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ng::Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+class ImageIO : public QObject {
+  Q_OBJECT
+  QTemporaryDir tmp_;
+  fs::path dir_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    at::set_num_threads(int(std::thread::hardware_concurrency()));
+    QVERIFY(tmp_.isValid());
+  }
+  void init() {
+    static int n = 0;
+    dir_ = fs::path(tmp_.path().toStdString()) / ("case" + std::to_string(n++));
+    fs::create_directories(dir_);
+  }
+
+  void rgb_png_round_trip_is_exact_for_8bit_values() {
+    auto img = random_8bit(1, 3, 13, 17, 1);
+    auto paths = save_png_batch(img, dir_, "rgb", kGraphTextKey, "");
+    QCOMPARE(paths.size(), size_t(1));
+    auto loaded = load_image(paths[0], ColourMode::Auto);
+    QCOMPARE(loaded.image.sizes().vec(), (std::vector<int64_t>{1, 3, 13, 17}));
+    QVERIFY(at::equal(loaded.image, img));
+    QVERIFY(!loaded.has_alpha);
+    QVERIFY(at::equal(loaded.mask, at::zeros({1, 1, 13, 17})));
+  }
+
+  void grey_png_round_trip_is_exact_and_stays_one_channel() {
+    auto img = random_8bit(1, 1, 9, 5, 2);
+    auto paths = save_png_batch(img, dir_, "grey", kGraphTextKey, "");
+    auto loaded = load_image(paths[0], ColourMode::Auto);
+    QCOMPARE(loaded.image.size(1), 1);
+    QVERIFY(at::equal(loaded.image, img));
+    // Forced RGB repeats the grey channel exactly.
+    auto rgb = load_image(paths[0], ColourMode::Rgb).image;
+    QCOMPARE(rgb.size(1), 3);
+    QVERIFY(at::equal(rgb, img.expand({1, 3, 9, 5})));
+  }
+
+  void grey_mode_uses_bt601_luma() {
+    auto img = at::tensor({/*R*/ 1.0f, 0.0f, /*G*/ 0.0f, 1.0f, /*B*/ 0.0f, 0.0f}).view({1, 3, 1, 2});  // red, green
+    auto paths = save_png_batch(img, dir_, "luma", kGraphTextKey, "");
+    auto g = load_image(paths[0], ColourMode::Grey).image;
+    QCOMPARE(g.size(1), 1);
+    QVERIFY(at::allclose(g.flatten(), at::tensor({0.299f, 0.587f}), 0, 1e-6));
+  }
+
+  void alpha_becomes_mask_of_transparent_pixels() {
+    QImage q(2, 1, QImage::Format_ARGB32);
+    q.setPixel(0, 0, qRgba(10, 20, 30, 255));
+    q.setPixel(1, 0, qRgba(40, 50, 60, 51));  // alpha 51/255 = 0.2
+    const fs::path p = dir_ / "alpha.png";
+    QVERIFY(q.save(QString::fromStdString(p.string())));
+    auto loaded = load_image(p, ColourMode::Auto);
+    QVERIFY(loaded.has_alpha);
+    QVERIFY(at::allclose(loaded.mask.flatten(), at::tensor({0.0f, 0.8f}), 0, 1e-6));
+    // Colour of a half-transparent pixel is kept unpremultiplied.
+    QVERIFY(at::allclose(loaded.image[0].select(2, 1).flatten(), at::tensor({40.f, 50.f, 60.f}) / 255.0, 0, 1e-6));
+  }
+
+  void sixteen_bit_png_keeps_precision() {
+    QImage q(2, 1, QImage::Format_Grayscale16);
+    auto* row = reinterpret_cast<quint16*>(q.scanLine(0));
+    row[0] = 1000;
+    row[1] = 65535;
+    const fs::path p = dir_ / "deep.png";
+    QVERIFY(q.save(QString::fromStdString(p.string())));
+    auto loaded = load_image(p, ColourMode::Auto);
+    QCOMPARE(loaded.image.size(1), 1);
+    QVERIFY(at::allclose(loaded.image.flatten(), at::tensor({1000.0f / 65535, 1.0f}), 0, 1e-7));
+  }
+
+  void jpeg_loads_close_to_original() {
+    QImage q(16, 16, QImage::Format_RGB32);
+    q.fill(qRgb(200, 100, 50));
+    const fs::path p = dir_ / "flat.jpg";
+    QImageWriter writer(QString::fromStdString(p.string()), "jpeg");
+    writer.setQuality(100);
+    QVERIFY2(writer.write(q), qPrintable(writer.errorString()));
+    auto loaded = load_image(p, ColourMode::Auto);
+    QCOMPARE(loaded.image.sizes().vec(), (std::vector<int64_t>{1, 3, 16, 16}));
+    // A flat colour at quality 100 survives JPEG's YCbCr rounding within 2 levels.
+    auto expected = at::tensor({200.f, 100.f, 50.f}).div(255.0).view({1, 3, 1, 1}).expand({1, 3, 16, 16});
+    QVERIFY((loaded.image - expected).abs().max().item<float>() <= 2.0f / 255);
+  }
+
+  void grey_jpeg_loads_as_one_channel() {
+    QImage q(8, 8, QImage::Format_Grayscale8);
+    q.fill(128);
+    const fs::path p = dir_ / "grey.jpg";
+    QVERIFY(q.save(QString::fromStdString(p.string()), "jpeg", 100));
+    auto loaded = load_image(p, ColourMode::Auto);
+    QCOMPARE(loaded.image.size(1), 1);
+    QVERIFY((loaded.image - 128.0 / 255).abs().max().item<float>() <= 1.0f / 255);
+  }
+
+  void shipped_rgba_example_has_its_hole_as_mask() {
+    auto loaded = load_image(fs::path(NG_TEST_SOURCE_DIR) / "graphs/examples/shirt_hole.png", ColourMode::Auto);
+    QCOMPARE(loaded.image.sizes().vec(), (std::vector<int64_t>{1, 3, 28, 28}));
+    auto expected = at::zeros({1, 1, 28, 28});
+    expected.narrow(2, 9, 10).narrow(3, 9, 10).fill_(1.0);
+    QVERIFY(at::equal(loaded.mask, expected));
+  }
+
+  void missing_file_error_names_the_path() {
+    const fs::path p = dir_ / "nowhere.png";
+    auto msg = error_of([&] { load_image(p, ColourMode::Auto); });
+    QVERIFY2(QString::fromStdString(msg).contains("not found"), msg.c_str());
+    QVERIFY2(msg.find(p.string()) != std::string::npos, msg.c_str());
+  }
+
+  void corrupt_png_gives_clear_error() {
+    // A valid PNG cut in half, and text with a .png name.
+    auto paths = save_png_batch(random_8bit(1, 3, 32, 32, 3), dir_, "whole", kGraphTextKey, "");
+    const std::string bytes = read_bytes(paths[0]);
+    const fs::path cut = dir_ / "cut.png";
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    const fs::path text = dir_ / "text.png";
+    std::ofstream(text) << "this is not an image";
+    for (const auto& p : {cut, text}) {
+      auto msg = error_of([&] { load_image(p, ColourMode::Auto); });
+      QVERIFY2(QString::fromStdString(msg).startsWith("cannot decode image"), msg.c_str());
+      QVERIFY2(msg.find(p.string()) != std::string::npos, msg.c_str());
+    }
+  }
+
+  void folder_instead_of_file_is_an_error() {
+    auto msg = error_of([&] { load_image(dir_, ColourMode::Auto); });
+    QVERIFY2(QString::fromStdString(msg).contains("is a folder"), msg.c_str());
+  }
+
+  void save_numbers_files_after_the_highest_existing() {
+    for (const char* name : {"cat_00002.png", "cat_00007.png", "cat_x.png", "catalog_00100.png", "cat_12.png"})
+      std::ofstream(dir_ / name) << "x";
+    auto paths = save_png_batch(random_8bit(3, 1, 2, 2, 4), dir_, "cat", kGraphTextKey, "");
+    QCOMPARE(paths.size(), size_t(3));
+    QCOMPARE(paths[0].filename().string(), std::string("cat_00008.png"));
+    QCOMPARE(paths[1].filename().string(), std::string("cat_00009.png"));
+    QCOMPARE(paths[2].filename().string(), std::string("cat_00010.png"));
+    QCOMPARE(next_counter(dir_, "cat"), 11);
+    QCOMPARE(next_counter(dir_, "dog"), 1);
+  }
+
+  void save_never_replaces_an_existing_file() {
+    // A second save with the same prefix takes the next number; the first file is untouched.
+    auto first = save_png_batch(random_8bit(1, 1, 2, 2, 5), dir_, "a", kGraphTextKey, "");
+    const std::string before = read_bytes(first[0]);
+    auto second = save_png_batch(random_8bit(1, 1, 2, 2, 6), dir_, "a", kGraphTextKey, "");
+    QVERIFY(first[0] != second[0]);
+    QCOMPARE(read_bytes(first[0]), before);
+  }
+
+  void concurrent_savers_never_overwrite_each_other() {
+    // Two writers scan the same folder, pick the same numbers and race for each name;
+    // every image must end up in its own file.
+    auto a = at::arange(8, at::kFloat).div(255.0).view({8, 1, 1, 1}).expand({8, 1, 2, 2}).contiguous();
+    auto b = a + 100.0 / 255.0;
+    std::thread other([&] { save_png_batch(b, dir_, "race", kGraphTextKey, ""); });
+    save_png_batch(a, dir_, "race", kGraphTextKey, "");
+    other.join();
+    const auto names = listing(dir_);
+    QCOMPARE(names.size(), size_t(16));
+    std::set<int> seen;
+    for (const auto& n : names) {
+      auto v = load_image(dir_ / n, ColourMode::Auto).image;
+      seen.insert(int(std::lround(v.mean().item<float>() * 255)));
+    }
+    std::set<int> expected;
+    for (int k = 0; k < 8; ++k) expected.insert({k, k + 100});
+    QCOMPARE(seen, expected);
+  }
+
+  void save_leaves_no_temporary_files() {
+    save_png_batch(random_8bit(2, 3, 4, 4, 7), dir_, "t", kGraphTextKey, "graph");
+    QCOMPARE(listing(dir_), (std::vector<std::string>{"t_00001.png", "t_00002.png"}));
+  }
+
+  void same_image_saves_same_bytes() {
+    auto img = random_8bit(1, 3, 8, 8, 8);
+    auto a = save_png_batch(img, dir_, "d", kGraphTextKey, "noisegraph: 1\n");
+    auto b = save_png_batch(img, dir_, "d", kGraphTextKey, "noisegraph: 1\n");
+    QCOMPARE(read_bytes(a[0]), read_bytes(b[0]));
+  }
+
+  void prefix_may_name_subfolders_but_not_escape() {
+    auto paths = save_png_batch(random_8bit(1, 1, 2, 2, 9), dir_, "run1/cat", kGraphTextKey, "");
+    QCOMPARE(paths[0], dir_ / "run1" / "cat_00001.png");
+    QVERIFY(fs::exists(paths[0]));
+    QVERIFY(!error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 9), dir_, "../up", kGraphTextKey, ""); }).empty());
+    QVERIFY(!error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 9), dir_, "/abs", kGraphTextKey, ""); }).empty());
+    QVERIFY(!error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 9), dir_, "", kGraphTextKey, ""); }).empty());
+  }
+
+  void output_folder_that_is_a_file_gives_clear_error() {
+    const fs::path file = dir_ / "plain";
+    std::ofstream(file) << "x";
+    auto msg = error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 10), file / "out", "x", kGraphTextKey, ""); });
+    QVERIFY2(QString::fromStdString(msg).startsWith("cannot create output folder"), msg.c_str());
+    QVERIFY2(msg.find((file / "out").string()) != std::string::npos, msg.c_str());
+    QCOMPARE(listing(dir_), (std::vector<std::string>{"plain"}));
+  }
+
+  void read_only_output_folder_gives_clear_error_and_no_files() {
+    if (::geteuid() == 0) QSKIP("root ignores folder permissions; see write_failure_leaves_nothing_behind");
+    fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+    auto msg = error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 11), dir_, "x", kGraphTextKey, ""); });
+    fs::permissions(dir_, fs::perms::owner_all);
+    QVERIFY2(QString::fromStdString(msg).startsWith("cannot write to output folder"), msg.c_str());
+    QVERIFY2(msg.find(dir_.string()) != std::string::npos, msg.c_str());
+    QVERIFY(listing(dir_).empty());
+  }
+
+  void write_failure_leaves_nothing_behind() {
+    // Cap the file size this process may write (works as root too): the PNG encoder
+    // fails part-way, after the temporary file exists.
+    rlimit old{};
+    QCOMPARE(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 100;
+    QCOMPARE(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    auto msg = error_of([&] { save_png_batch(random_8bit(1, 3, 64, 64, 12), dir_, "big", kGraphTextKey, ""); });
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY2(QString::fromStdString(msg).startsWith("cannot write a PNG in output folder"), msg.c_str());
+    QVERIFY2(listing(dir_).empty(), listing(dir_).empty() ? "" : listing(dir_)[0].c_str());
+  }
+
+  void embedded_graph_round_trips_through_png_text_chunk() {
+    const std::string yaml =
+        "noisegraph: 1\nnodes:\n  prompt:\n    type: value.string\n    params: {value: \"caf\xC3\xA9 \xE7\x8C\xAB\"}\n";
+    auto paths = save_png_batch(random_8bit(2, 3, 4, 4, 13), dir_, "g", kGraphTextKey, yaml);
+    for (const auto& p : paths) QCOMPARE(read_embedded_graph(p), yaml);
+    // Without text there is nothing to read back.
+    auto plain = save_png_batch(random_8bit(1, 3, 4, 4, 14), dir_, "p", kGraphTextKey, "");
+    QCOMPARE(read_embedded_graph(plain[0]), std::string());
+    QVERIFY(!error_of([&] { read_embedded_graph(dir_ / "missing.png"); }).empty());
+  }
+
+  void nan_and_out_of_range_values_are_clamped_on_save() {
+    auto img = at::tensor({-0.5f, 1.5f, std::nanf("")}).view({1, 1, 1, 3});
+    auto paths = save_png_batch(img, dir_, "c", kGraphTextKey, "");
+    auto loaded = load_image(paths[0], ColourMode::Auto).image;
+    QVERIFY(at::equal(loaded.flatten(), at::tensor({0.0f, 1.0f, 0.0f})));
+  }
+};
+
+QTEST_APPLESS_MAIN(ImageIO)
+#include "test_image_io.moc"

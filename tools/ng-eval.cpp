@@ -1,0 +1,152 @@
+// ng-eval: measures a shipped generator the way the model cards report it. Samples
+// `per_class` images of each Fashion-MNIST class with the SDK samplers and CFG, decodes
+// them, and scores them with the evaluation classifier: accuracy against the requested
+// class and Frechet distance (classifier features) to the real test set, next to the
+// floor of the same number of real training images.
+//
+//   ng-eval --model FILE [--vae FILE | --pixel] [--sampler dpmpp_2m] [--scheduler karras]
+//           [--steps 20] [--cfg 3] [--per-class 100] [--seed 1] [--grid out.png] [--json out.json]
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "noisegraph/diffusion/guider.hpp"
+#include "noisegraph/diffusion/noise.hpp"
+#include "noisegraph/diffusion/samplers.hpp"
+#include "noisegraph/diffusion/sigmas.hpp"
+#include "noisegraph/error.hpp"
+#include "noisegraph/io/json.hpp"
+#include "noisegraph/io/safetensors.hpp"
+#include "noisegraph/nn/metrics.hpp"
+#include "noisegraph/nn/model_files.hpp"
+#include "noisegraph/train/dataset.hpp"
+
+namespace {
+
+std::string arg(int argc, char** argv, const char* name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+bool flag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
+// The prompt used for each class (a natural phrase with the class's main word).
+const char* kPrompts[10] = {"a t-shirt", "trousers", "a pullover", "a dress",  "a coat",
+                            "a sandal",  "a shirt",  "a sneaker",  "a bag",    "an ankle boot"};
+
+at::Tensor features(ng::nn::FeatureClassifier& c, const at::Tensor& images) {
+  std::vector<at::Tensor> parts;
+  for (int64_t i = 0; i < images.size(0); i += 500)
+    parts.push_back(c.features(images.narrow(0, i, std::min<int64_t>(500, images.size(0) - i))));
+  return at::cat(parts);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string threads = arg(argc, argv, "--threads", "");
+  at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
+  try {
+    const std::string model_path = arg(argc, argv, "--model", "");
+    if (model_path.empty()) throw ng::Error("--model is required");
+    auto model = ng::nn::load_denoiser(model_path);
+    std::shared_ptr<ng::Autoencoder> ae;
+    const bool pixel = flag(argc, argv, "--pixel");
+    if (!pixel) ae = ng::nn::load_autoencoder(arg(argc, argv, "--vae", "models/fmnist-vae.safetensors"));
+    std::shared_ptr<ng::PromptEncoder> prompts;
+    if (model->context_dim() > 0) prompts = ng::nn::load_prompt_encoder(model_path);
+    auto clf = ng::nn::load_feature_classifier(arg(argc, argv, "--classifier", "models/fmnist-eval-classifier.safetensors"));
+    const bool flow = model->sampling().parameterization() == "flow";
+    const std::string sampler_name = arg(argc, argv, "--sampler", flow ? "euler" : "dpmpp_2m");
+    const std::string scheduler = arg(argc, argv, "--scheduler", flow ? "flow" : "karras");
+    const int64_t steps = std::stoll(arg(argc, argv, "--steps", flow ? "8" : "20"));
+    const double cfg = std::stod(arg(argc, argv, "--cfg", "3"));
+    const int64_t per_class = std::stoll(arg(argc, argv, "--per-class", "100"));
+    const uint64_t seed = std::stoull(arg(argc, argv, "--seed", "1"));
+
+    ng::BasicContext ctx;
+    auto sampler = ng::diffusion::make_sampler(sampler_name);
+    auto sigmas = ng::diffusion::scheduler_sigmas(scheduler, model->sampling(), steps).to(at::kFloat);
+    const auto shape = model->sample_shape();
+    std::vector<at::Tensor> images;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t c = 0; c < 10; ++c) {
+      ng::Conditioning positive;
+      if (prompts) {
+        std::vector<std::string> unknown;
+        positive.push_back(prompts->encode(kPrompts[c], &unknown));
+      } else {
+        ng::ConditioningEntry e;
+        e.class_id = c;
+        positive.push_back(e);
+      }
+      ng::diffusion::CFGOptions opt;
+      opt.cfg = cfg;
+      auto guider = std::make_shared<ng::diffusion::CFGGuider>(model, positive, ng::Conditioning{}, opt);
+      ng::diffusion::NoiseSource noise(seed + uint64_t(c) * 100000);
+      auto latent = at::zeros({per_class, shape[0], shape[1], shape[2]});
+      auto out = ng::diffusion::sample_latent(*sampler, *guider, sigmas, latent, noise, ctx).samples;
+      images.push_back(ae ? ae->decode(out) : ((out + 1.0) / 2.0).clamp(0, 1));
+      std::fprintf(stderr, "class %lld done\n", (long long)c);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto all = at::cat(images);
+    const int64_t n = all.size(0);
+    auto want = at::arange(10).repeat_interleave(per_class);
+    at::Tensor logits;
+    {
+      std::vector<at::Tensor> parts;
+      for (int64_t i = 0; i < n; i += 500) parts.push_back(clf->logits(all.narrow(0, i, std::min<int64_t>(500, n - i)), {}));
+      logits = at::cat(parts);
+    }
+    const double accuracy = (logits.argmax(1) == want).to(at::kDouble).mean().item<double>();
+    auto test = ng::train::load_fashion_mnist({}, "t10k");
+    auto test_feats = features(*clf, ng::train::to_images(test, at::arange(test.size())));
+    const double fd = ng::nn::frechet_distance(features(*clf, all), test_feats);
+    auto train = ng::train::load_fashion_mnist({}, "train");
+    auto pick = at::randperm(train.size(), ng::Context::make_generator(seed)).narrow(0, 0, n);
+    const double floor = ng::nn::frechet_distance(features(*clf, ng::train::to_images(train, pick)), test_feats);
+
+    ng::json::Value r = ng::json::Object{};
+    r.set("model", model_path);
+    r.set("sampler", sampler_name);
+    r.set("scheduler", scheduler);
+    r.set("steps", steps);
+    r.set("cfg", cfg);
+    r.set("images", n);
+    r.set("seconds", secs);
+    r.set("accuracy", accuracy);
+    r.set("frechet_distance_vs_test", fd);
+    r.set("frechet_floor_real_train_vs_test", floor);
+    ng::json::Array per;
+    auto correct = (logits.argmax(1) == want).to(at::kDouble).view({10, per_class}).mean(1);
+    for (int64_t c = 0; c < 10; ++c) per.emplace_back(correct[c].item<double>());
+    r.set("accuracy_per_class", ng::json::Value(std::move(per)));
+    const std::string text = ng::json::dump(r, true);
+    std::printf("%s\n", text.c_str());
+    const std::string json_out = arg(argc, argv, "--json", "");
+    if (!json_out.empty()) ng::io::write_file_atomic(json_out, text + "\n");
+    const std::string grid = arg(argc, argv, "--grid", "");
+    if (!grid.empty()) {
+      // first 8 samples of every class, one class per column
+      auto sel = all.view({10, per_class, all.size(1), all.size(2), all.size(3)})
+                     .narrow(1, 0, std::min<int64_t>(8, per_class))
+                     .transpose(0, 1)
+                     .reshape({-1, all.size(1), all.size(2), all.size(3)});
+      ng::train::write_png_grid(grid, sel, 10);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

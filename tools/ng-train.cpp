@@ -1,0 +1,145 @@
+// ng-train: command-line driver for the SDK training functions, used to train the
+// shipped models before the graph runner existed. It calls exactly the functions the
+// train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
+//
+//   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
+//   presets: vae, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm
+#include <ATen/Parallel.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "noisegraph/error.hpp"
+#include "noisegraph/train/train.hpp"
+
+namespace {
+
+class PrintContext : public ng::BasicContext {
+ public:
+  void report_progress(double, const std::string& message) override {
+    std::printf("%s\n", message.c_str());
+    std::fflush(stdout);
+  }
+  void log(ng::LogLevel, const std::string& message) override {
+    std::printf("%s\n", message.c_str());
+    std::fflush(stdout);
+  }
+};
+
+std::string arg(int argc, char** argv, const char* name, const std::string& fallback) {
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+
+void common(ng::train::CommonConfig& c, int argc, char** argv, const std::string& preset, int64_t steps,
+            int64_t batch, double lr) {
+  c.output = arg(argc, argv, "--out", "models/fmnist-" + preset + ".safetensors");
+  c.run_dir = arg(argc, argv, "--run", "runs/" + preset);
+  c.steps = std::stoll(arg(argc, argv, "--steps", std::to_string(steps)));
+  c.batch_size = std::stoll(arg(argc, argv, "--batch", std::to_string(batch)));
+  c.limit_examples = std::stoll(arg(argc, argv, "--limit", "0"));
+  c.lr = lr;
+  c.seed = 1;
+  c.checkpoint_every = 250;
+  c.sample_every = 500;
+  c.log_every = 25;
+  c.provenance = "tools/ng-train " + preset + " (same settings as graphs/train/" + preset + ".yaml)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string threads = arg(argc, argv, "--threads", "");
+  at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
+  if (argc < 2) {
+    std::cerr << "usage: ng-train <vae|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm> "
+                 "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
+    return 2;
+  }
+  const std::string preset = argv[1];
+  const std::string vae = arg(argc, argv, "--vae", "models/fmnist-vae.safetensors");
+  PrintContext ctx;
+  try {
+    ng::train::TrainResult r;
+    if (preset == "vae") {
+      ng::train::AutoencoderTrainConfig c;
+      common(c, argc, argv, preset, 1500, 32, 1.5e-3);
+      c.arch.channels = {16, 32, 64};
+      c.kl_weight = 1e-6;
+      r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "latent-unet" || preset == "latent-flow") {
+      ng::train::DiffusionTrainConfig c;
+      common(c, argc, argv, preset, 3000, 64, 5e-4);
+      c.autoencoder = vae;
+      c.arch.in_channels = c.arch.out_channels = 4;
+      c.arch.sample_size = 8;
+      c.arch.channels = {48, 96};
+      c.arch.attention_resolutions = {8, 4};
+      c.arch.context_dim = 64;
+      c.arch.spatial_scale = 4;
+      c.prompt.dim = 64;
+      c.objective = preset == "latent-flow" ? "flow" : "eps";
+      c.schedule = "scaled_linear";
+      c.beta_start = 0.00085;
+      c.beta_end = 0.012;
+      r = ng::train::train_diffusion(c, ctx);
+    } else if (preset == "pixel-ddpm") {
+      ng::train::DiffusionTrainConfig c;
+      common(c, argc, argv, preset, 1500, 32, 5e-4);
+      c.arch.in_channels = c.arch.out_channels = 1;
+      c.arch.sample_size = 32;
+      c.arch.channels = {32, 64, 64};
+      c.arch.attention_resolutions = {8};
+      c.arch.num_classes = 10;
+      c.conditioning = "class";
+      c.objective = "eps";
+      c.schedule = "linear";
+      c.beta_start = 1e-4;
+      c.beta_end = 0.02;
+      r = ng::train::train_diffusion(c, ctx);
+    } else if (preset == "latent-classifier") {
+      ng::train::ClassifierTrainConfig c;
+      common(c, argc, argv, preset, 1000, 128, 1e-3);
+      c.cosine_decay = true;
+      c.autoencoder = vae;
+      c.noisy = true;
+      c.arch.in_channels = 4;
+      c.arch.input_size = 8;
+      c.arch.channels = {32, 64};
+      c.arch.time_conditioned = true;
+      c.arch.input_space = "latent";
+      c.schedule = "scaled_linear";
+      c.beta_start = 0.00085;
+      c.beta_end = 0.012;
+      c.ema_decay = 0.0;
+      r = ng::train::train_classifier(c, ctx);
+    } else if (preset == "eval-classifier") {
+      ng::train::ClassifierTrainConfig c;
+      common(c, argc, argv, preset, 3000, 64, 1e-3);
+      c.cosine_decay = true;
+      c.arch.in_channels = 1;
+      c.arch.input_size = 32;
+      c.arch.channels = {16, 32, 64};
+      c.arch.input_space = "image";
+      c.ema_decay = 0.0;
+      r = ng::train::train_classifier(c, ctx);
+    } else {
+      std::cerr << "unknown preset '" << preset << "'\n";
+      return 2;
+    }
+    std::printf("done: %s, %lld steps, final loss %.5f, %.0f s\n", r.output.c_str(), (long long)r.steps, r.final_loss,
+                r.seconds);
+    for (const auto& [k, v] : r.metrics) std::printf("metric %s = %.5f\n", k.c_str(), v);
+    return 0;
+  } catch (const ng::Cancelled&) {
+    std::cerr << "cancelled\n";
+    return 130;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
