@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-classifier") {
       ng::train::ClassifierTrainConfig c;
-      common(c, argc, argv, preset, 1000, 128, 1e-3);
+      common(c, argc, argv, preset, 3000, 128, 1e-3);
       c.cosine_decay = true;
       c.autoencoder = vae;
       c.noisy = true;

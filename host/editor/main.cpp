@@ -1,4 +1,5 @@
-// noisegraph-editor [GRAPH.yaml|IMAGE.png] [--plugins DIR]... [--screenshot OUT.png [--run]]
+// noisegraph-editor [GRAPH.yaml|IMAGE.png] [--plugins DIR]... [--output-dir DIR]
+//                   [--screenshot OUT.png [--run] [--size WxH]]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
@@ -26,9 +27,11 @@ int main(int argc, char** argv) {
   QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                 QStringLiteral("Render the window after loading into OUT.png and exit"), QStringLiteral("OUT.png"));
   QCommandLineOption run(QStringLiteral("run"), QStringLiteral("With --screenshot: run the graph first"));
+  QCommandLineOption output(QStringLiteral("output-dir"), QStringLiteral("Where runs write images (remembered)"),
+                            QStringLiteral("DIR"));
   QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1480x920)"),
                           QStringLiteral("WxH"), QStringLiteral("1480x920"));
-  cli.addOptions({plugins, screenshot, run, size});
+  cli.addOptions({plugins, screenshot, run, output, size});
   cli.process(app);
 
   std::vector<std::filesystem::path> extra;
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   ng::editor::MainWindow window(registry);
   const QStringList wh = cli.value(size).split('x');
   if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+  if (cli.isSet(output)) window.set_output_dir(cli.value(output), false);
   window.show();
 
   const bool headless = cli.isSet(screenshot);

@@ -93,7 +93,8 @@ std::vector<RePaintPass> repaint_passes(int steps, const RePaintOptions& o) {
 at::Tensor renoise(const ModelSampling& sampling, const at::Tensor& x, double sigma_b, double sigma_a,
                    const at::Tensor& z) {
   if (!(sigma_a >= sigma_b)) throw Error("repaint: can only re-noise to a higher level");
-  const auto f = diffusion::NoiseFrame::of(sampling);
+  // NoiseFrame::of() is not exported from the SDK; this is its rule.
+  const diffusion::NoiseFrame f{sampling.parameterization() == "flow"};
   const double ab = f.alpha(sigma_b), aa = f.alpha(sigma_a);
   if (!(ab > 0.0)) throw Error("repaint: cannot re-noise from a level with no signal left");
   const double r = aa / ab;

@@ -6,8 +6,9 @@
 namespace ng::sample {
 
 void add_sampler_options(NodeSpec& spec) {
-  spec.param("eta", 1.0).range(0.0, 2.0).step(0.05)
-      .describe("euler_ancestral, ddim, dpmpp_2m_sde: amount of fresh noise per step (0 = deterministic)")
+  spec.param("eta", -1.0).range(-1.0, 2.0).step(0.05)
+      .describe("euler_ancestral, ddim, dpmpp_2m_sde: amount of fresh noise per step (0 = deterministic); "
+                "-1 = the sampler's default (1 for euler_ancestral and dpmpp_2m_sde, 0 for ddim)")
       .param("s_noise", 1.0).range(0.0, 2.0).step(0.01)
       .describe("stochastic samplers: multiplier of the fresh noise")
       .enum_param("variance", {"fixed_small", "fixed_large"}, "fixed_small")
@@ -19,7 +20,7 @@ void add_sampler_options(NodeSpec& spec) {
 
 diffusion::SamplerOptions sampler_options(const NodeCall& call) {
   diffusion::SamplerOptions o;
-  o.eta = call.param_float("eta");
+  if (const double eta = call.param_float("eta"); eta >= 0.0) o.eta = eta;
   o.s_noise = call.param_float("s_noise");
   o.variance = call.param_string("variance");
   o.clip_x0 = call.param_float("clip_x0");
@@ -31,8 +32,8 @@ void register_sampler_node(Registrar& r) {
   NodeSpec spec("sample.sampler", {1, 0});
   spec.display("Sampler").category("sampling")
       .describe("Chooses a sampler: euler, heun, lms, dpmpp_2m (deterministic ODE solvers; euler and "
-                "heun are also the rectified-flow samplers), euler_ancestral, ddim, ddpm, dpmpp_2m_sde "
-                "(stochastic unless eta = 0). See docs/diffusion.md for formulas and papers.")
+                "heun are also the rectified-flow samplers), ddim (deterministic unless eta > 0), and the "
+                "stochastic euler_ancestral, ddpm, dpmpp_2m_sde. See docs/diffusion.md for formulas and papers.")
       .output("sampler", type::Sampler)
       .enum_param("sampler", diffusion::sampler_names(), "euler").describe("sampling method");
   add_sampler_options(spec);

@@ -26,6 +26,12 @@ ng::diffusion::SampleResult run(const std::string& name, ng::diffusion::Guider& 
   return make_sampler(name, o)->sample(g, sigmas, x, NoiseSource(seed), ctx);
 }
 
+SamplerOptions eta_one() {
+  SamplerOptions o;
+  o.eta = 1.0;
+  return o;
+}
+
 SamplerOptions deterministic() {
   SamplerOptions o;
   o.eta = 0.0;
@@ -113,7 +119,7 @@ class TestSamplers : public QObject {
     SamplerOptions large;
     large.variance = "fixed_large";
     for (const auto& [name, o] : std::vector<std::pair<std::string, SamplerOptions>>{
-             {"euler_ancestral", {}}, {"ddpm", {}}, {"ddim", {}}, {"ddpm", large}}) {
+             {"euler_ancestral", {}}, {"ddpm", {}}, {"ddim", eta_one()}, {"ddpm", large}}) {
       ng::BasicContext ctx;
       const auto out = sample_latent(*make_sampler(name, o), g, sigmas, latent, NoiseSource(11), ctx).samples;
       const double mean = out.mean().item<double>(), sd = out.std().item<double>();
@@ -161,7 +167,7 @@ class TestSamplers : public QObject {
       const auto latent = at::zeros({2, 1, 4, 4}, at::kDouble);
       auto sample = [&](const std::string& name) {
         ng::BasicContext ctx;
-        return sample_latent(*make_sampler(name), g, sigmas, latent, NoiseSource(5), ctx).samples;
+        return sample_latent(*make_sampler(name, eta_one()), g, sigmas, latent, NoiseSource(5), ctx).samples;
       };
       const auto a = sample("ddpm"), b = sample("ddim"), c = sample("euler_ancestral");
       QVERIFY2(max_abs(a - b) < 1e-9, sampling->parameterization().c_str());

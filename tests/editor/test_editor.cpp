@@ -15,6 +15,9 @@
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QUndoStack>
+#include <QWheelEvent>
+
+#include <cmath>
 
 #include "editor_test_helpers.hpp"
 #include "edge_item.hpp"
@@ -213,6 +216,48 @@ class EditorTest : public QObject {
     QCOMPARE(added, std::string("sink"));
     QCOMPARE(doc.graph().find("sink")->inputs.at("value").node, std::string("add"));
     QCOMPARE(w.scene()->selected_nodes(), std::vector<std::string>{"sink"});
+    w.search_popup()->hide();
+  }
+
+  void canvas_gestures_move_zoom_and_open_search() {
+    MainWindow w(*registry_);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    GraphDocument& doc = *w.document();
+    doc.add_node("testing.constant", {0, 0});
+    doc.add_node("testing.sink", {300, 0});
+    QVERIFY(doc.connect_ports("constant", "value", "sink", "value"));
+    w.view()->fit_to_nodes();
+    QApplication::processEvents();
+    QWidget* vp = w.view()->viewport();
+    const int steps = doc.undo_stack()->count();
+
+    // Drag a card by its header: one "Move" step, stored rounded, link follows.
+    const QPointF header = w.scene()->node_item("constant")->pos() + QPointF(30, 12);
+    QTest::mousePress(vp, Qt::LeftButton, Qt::NoModifier, view_point(w, header));
+    QTest::mouseMove(vp, view_point(w, header + QPointF(20, 20)));
+    QTest::mouseMove(vp, view_point(w, header + QPointF(40, 60)));
+    QTest::mouseRelease(vp, Qt::LeftButton, Qt::NoModifier, view_point(w, header + QPointF(40, 60)));
+    QCOMPARE(doc.undo_stack()->count(), steps + 1);
+    const auto& p = doc.graph().editor.positions.at("constant");
+    QVERIFY(p.y > 20 && p.x > 10);
+    QCOMPARE(p.x, std::round(p.x));
+    QCOMPARE(w.scene()->edge_into("sink", "value")->path().elementAt(0),
+             w.scene()->node_item("constant")->output("value")->anchor());
+    doc.undo_stack()->undo();
+    QCOMPARE(w.scene()->node_item("constant")->pos(), QPointF(0, 0));
+
+    // Wheel zooms around the cursor.
+    const double before = w.view()->zoom();
+    QWheelEvent wheel(QPointF(vp->rect().center()), vp->mapToGlobal(QPointF(vp->rect().center())), QPoint(), QPoint(0, 120),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(vp, &wheel);
+    QVERIFY(w.view()->zoom() > before);
+
+    // Double-click on empty canvas opens the add-node search with every type.
+    QTest::mouseDClick(vp, Qt::LeftButton, Qt::NoModifier, view_point(w, QPointF(150, 400)));
+    QVERIFY(w.search_popup()->isVisible());
+    QCOMPARE(w.search_popup()->offered_types().size(), int(registry_->node_types().size()));
     w.search_popup()->hide();
   }
 

@@ -8,6 +8,7 @@
 
 #include "editor_test_helpers.hpp"
 #include "graph_view.hpp"
+#include "inspector.hpp"
 #include "node_item.hpp"
 #include "run_controller.hpp"
 #include "theme.hpp"
@@ -113,8 +114,14 @@ class EditorScreenshots : public QObject {
     QVERIFY(doc.set_param("constant", "value", 2.0));
     QVERIFY(w.run_graph());
     QVERIFY(w.runner()->wait(30000));
+    QVERIFY(doc.set_param("params", "count", ng::ParamValue(int64_t{50})));  // out of range: red in the inspector
     w.scene()->select_nodes({"params"});
     const QString out = shoot(w, "run_states");
+    // Close-ups at 100 %: the canvas and the inspector.
+    w.view()->reset_zoom();
+    w.view()->centerOn(w.scene()->nodes_rect().center());
+    QVERIFY(w.view()->grab().save(shots_dir() + "/run_states_canvas.png"));
+    QVERIFY(w.inspector()->grab().save(shots_dir() + "/run_states_inspector.png"));
     QVERIFY(!out.isEmpty());
     QCOMPARE(w.scene()->node_item("params")->run_state(), ng::editor::NodeRunState::Cached);
     QCOMPARE(w.scene()->node_item("fail")->run_state(), ng::editor::NodeRunState::Failed);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "noisegraph/context.hpp"
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/safetensors.hpp"
 #include "noisegraph/nn/model_files.hpp"
@@ -169,7 +170,8 @@ class TestNnBlocks : public QObject {
     write_prompt_model(path16, 8, true);
     auto a = load_denoiser(path32), b = load_denoiser(path16);
     auto x = at::randn({2, 4, 8, 8}, ng::Context::make_generator(3));
-    auto da = a->denoise(x, at::full({2}, 2.0), {}), db = b->denoise(x, at::full({2}, 2.0), {});
+    auto da = a->denoise(x, at::full({2}, 2.0), ng::DenoiserCondition{});
+    auto db = b->denoise(x, at::full({2}, 2.0), ng::DenoiserCondition{});
     // fp16 keeps ~3 decimal digits per weight; through a few layers 1% relative is ample
     QVERIFY(((da - db).pow(2).mean().sqrt() / da.pow(2).mean().sqrt()).item<double>() < 1e-2);
   }

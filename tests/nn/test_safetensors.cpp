@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "noisegraph/context.hpp"
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/json.hpp"
 #include "noisegraph/io/safetensors.hpp"
@@ -45,9 +46,9 @@ class TestSafetensors : public QObject {
     auto b = at::tensor({int64_t(-3), int64_t(5)});
     auto bytes = io::serialize_safetensors({{"a", a}, {"b", b}}, {{"k", "v\n\"quoted\""}});
     auto f = io::parse_safetensors(bytes, "mem");
-    QVERIFY(at::equal(f.get("a"), a));
-    QVERIFY(at::equal(f.get("b"), b));
-    QCOMPARE(f.meta("k"), std::string("v\n\"quoted\""));
+    QVERIFY(at::equal(f.tensors.at("a"), a));
+    QVERIFY(at::equal(f.tensors.at("b"), b));
+    QCOMPARE(f.metadata.at("k"), std::string("v\n\"quoted\""));
     QCOMPARE(bytes.size() % 8, size_t(0));  // header padded so data starts aligned
   }
 
@@ -55,10 +56,10 @@ class TestSafetensors : public QObject {
     auto a = at::randn({64}, ng::Context::make_generator(1));
     for (auto dt : {io::DType::F16, io::DType::BF16}) {
       auto f = io::parse_safetensors(io::serialize_safetensors({{"a", a}}, {}, dt), "mem");
-      QCOMPARE(f.get("a").scalar_type(), at::kFloat);
+      QCOMPARE(f.tensors.at("a").scalar_type(), at::kFloat);
       // relative spacing of fp16 is 2^-11, of bf16 2^-8 (rounding to nearest halves it)
       const double tol = dt == io::DType::F16 ? 1.0 / 2048 : 1.0 / 256;
-      QVERIFY(((f.get("a") - a).abs() <= a.abs() * tol + 1e-7).all().item<bool>());
+      QVERIFY(((f.tensors.at("a") - a).abs() <= a.abs() * tol + 1e-7).all().item<bool>());
     }
   }
 
@@ -67,7 +68,7 @@ class TestSafetensors : public QObject {
     std::filesystem::create_directories(dir);
     auto path = dir / "x.safetensors";
     io::save_safetensors(path, {{"w", at::ones({2, 2})}}, {{"noisegraph.kind", "test"}});
-    QCOMPARE(io::load_safetensors(path).get("w").sum().item<float>(), 4.0f);
+    QCOMPARE(io::load_safetensors(path).tensors.at("w").sum().item<float>(), 4.0f);
     QCOMPARE(io::read_safetensors_metadata(path).at("noisegraph.kind"), std::string("test"));
     int leftovers = 0;
     for (auto& e : std::filesystem::directory_iterator(dir))

@@ -113,7 +113,7 @@ class TestTraining : public QObject {
     auto a = ng::io::load_safetensors(straight / "ddpm.safetensors");
     auto b = ng::io::load_safetensors(split / "ddpm.safetensors");
     QCOMPARE(a.tensors.size(), b.tensors.size());
-    for (const auto& [name, t] : a.tensors) QVERIFY2(at::equal(t, b.get(name)), name.c_str());
+    for (const auto& [name, t] : a.tensors) QVERIFY2(at::equal(t, b.tensors.at(name)), name.c_str());
     QCOMPARE(logged_losses(straight / "run"), logged_losses(split / "run"));
   }
 

@@ -134,8 +134,13 @@ void GraphScene::sync() {
       if (auto it = run_states_.find(id); it != run_states_.end())
         item->set_run_state(it->second.first, it->second.second);
     }
-    if (const host::NodeType* t = doc_->node_type(id))
-      item->set_summary(param_summary(t->spec, doc_->params(id)));
+    if (const host::NodeType* t = doc_->node_type(id)) {
+      // What the file says, even when invalid (the outline and the inspector say why).
+      auto values = doc_->params(id);
+      for (auto& [name, value] : values)
+        if (auto raw = doc_->raw_param(id, name)) value = *raw;
+      item->set_summary(param_summary(t->spec, values));
+    }
     auto pit = problems.find(id);
     item->set_problem(pit == problems.end() ? QString() : pit->second);
   }
@@ -170,8 +175,9 @@ void GraphScene::sync() {
   for (auto it = edges_.begin(); it != edges_.end();) {
     auto w = wanted.find(it.key());
     if (w == wanted.end() || w->first != it.value()->from() || w->second != it.value()->to()) {
-      delete it.value();
-      it = edges_.erase(it);
+      EdgeItem* gone_edge = it.value();
+      it = edges_.erase(it);  // forget it before deleting: deletion can emit selectionChanged
+      delete gone_edge;
     } else {
       ++it;
     }
@@ -197,16 +203,17 @@ void GraphScene::remove_node_item(const std::string& id) {
     delete drag_->preview;
     drag_.reset();
   }
-  delete it->second;
-  nodes_.erase(it);
+  NodeItem* item = it->second;
+  nodes_.erase(it);  // forget it before deleting: deletion can emit selectionChanged
+  delete item;
 }
 
 void GraphScene::remove_edges_of(NodeItem* item) {
   for (auto it = edges_.begin(); it != edges_.end();) {
     EdgeItem* e = it.value();
     if (e->from()->node() == item || e->to()->node() == item) {
-      delete e;
       it = edges_.erase(it);
+      delete e;
     } else {
       ++it;
     }
@@ -268,6 +275,17 @@ void GraphScene::set_progress(const std::string& node, double fraction) {
 void GraphScene::clear_run_states() {
   run_states_.clear();
   for (const auto& [id, item] : nodes_) item->set_run_state(NodeRunState::Idle);
+}
+
+void GraphScene::finish_run_states() {
+  for (auto it = run_states_.begin(); it != run_states_.end();) {
+    if (it->second.first == NodeRunState::Queued || it->second.first == NodeRunState::Running) {
+      if (NodeItem* item = node_item(it->first)) item->set_run_state(NodeRunState::Idle);
+      it = run_states_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 NodeRunState GraphScene::run_state(const std::string& node) const {

@@ -66,7 +66,19 @@ void Inspector::clear_body() {
   title_ = subtitle_ = inputs_label_ = nullptr;
   id_edit_ = nullptr;
   while (QLayoutItem* item = body_->takeAt(0)) {
-    if (QWidget* w = item->widget()) w->deleteLater();
+    if (QWidget* w = item->widget()) {
+      w->hide();
+      w->deleteLater();
+    }
+    if (QLayout* l = item->layout()) {
+      while (QLayoutItem* inner = l->takeAt(0)) {
+        if (QWidget* w = inner->widget()) {
+          w->hide();
+          w->deleteLater();
+        }
+        delete inner;
+      }
+    }
     delete item;
   }
 }

@@ -9,6 +9,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -27,6 +28,7 @@
 #include "graph_document.hpp"
 #include "graph_scene.hpp"
 #include "graph_view.hpp"
+#include "node_item.hpp"
 #include "inspector.hpp"
 #include "node_search_popup.hpp"
 #include "noisegraph/host/executor.hpp"
@@ -100,6 +102,8 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { on_selection_changed(); });
   connect(scene_, &GraphScene::status_message, this, [this](const QString& t) { status(t); });
   connect(scene_, &GraphScene::add_node_requested, this, &MainWindow::open_add_node);
+  view_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(view_, &QWidget::customContextMenuRequested, this, &MainWindow::show_canvas_menu);
   connect(view_, &GraphView::files_dropped, this, [this](const QStringList& paths) { open_file(paths.first()); });
   connect(view_, &GraphView::node_type_dropped, this, [this](const QString& type, QPointF pos) {
     const std::string id = doc_->add_node(type.toStdString(), pos);
@@ -275,7 +279,7 @@ void MainWindow::build_docks() {
     addDockWidget(area, d);
     return d;
   };
-  auto* pal = dock("dock_palette", tr("Nodes"), palette_, Qt::LeftDockWidgetArea);
+  dock("dock_palette", tr("Nodes"), palette_, Qt::LeftDockWidgetArea);
   auto* insp = dock("dock_inspector", tr("Inspector"), inspector_, Qt::RightDockWidgetArea);
   auto* prev = dock("dock_preview", tr("Result"), preview_, Qt::RightDockWidgetArea);
   auto* probs = dock("dock_problems", tr("Problems"), problems_, Qt::BottomDockWidgetArea);
@@ -285,10 +289,25 @@ void MainWindow::build_docks() {
   splitDockWidget(insp, prev, Qt::Vertical);
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-  resizeDocks({pal}, {250}, Qt::Horizontal);
-  resizeDocks({insp}, {330}, Qt::Horizontal);
-  resizeDocks({insp, prev}, {440, 360}, Qt::Vertical);
-  resizeDocks({probs}, {130}, Qt::Vertical);
+}
+
+void MainWindow::size_docks() {
+  // The canvas gets most of the room; side panels just what they need.
+  auto* pal = findChild<QDockWidget*>("dock_palette");
+  auto* insp = findChild<QDockWidget*>("dock_inspector");
+  auto* prev = findChild<QDockWidget*>("dock_preview");
+  auto* probs = findChild<QDockWidget*>("dock_problems");
+  resizeDocks({pal, insp}, {220, 330}, Qt::Horizontal);
+  resizeDocks({insp, prev}, {height() / 2, height() / 2}, Qt::Vertical);
+  resizeDocks({probs}, {120}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (!docks_sized_) {
+    docks_sized_ = true;
+    size_docks();
+  }
 }
 
 void MainWindow::build_menus_and_toolbar() {
@@ -333,8 +352,23 @@ void MainWindow::build_menus_and_toolbar() {
   bar->setObjectName("toolbar_main");
   bar->setMovable(false);
   bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  for (const char* n : {"file_new", "file_open", "file_save", "", "edit_undo", "edit_redo", "", "view_fit"}) {
+  // Toolbar twins of undo/redo with short labels (the menu ones say what they undo).
+  auto* undo_short = new QAction(tr("Undo"), this);
+  auto* redo_short = new QAction(tr("Redo"), this);
+  undo_short->setObjectName("toolbar_undo");
+  redo_short->setObjectName("toolbar_redo");
+  QUndoStack* stack = doc_->undo_stack();
+  connect(undo_short, &QAction::triggered, stack, &QUndoStack::undo);
+  connect(redo_short, &QAction::triggered, stack, &QUndoStack::redo);
+  connect(stack, &QUndoStack::canUndoChanged, undo_short, &QAction::setEnabled);
+  connect(stack, &QUndoStack::canRedoChanged, redo_short, &QAction::setEnabled);
+  connect(stack, &QUndoStack::undoTextChanged, undo_short, [undo_short](const QString& t) { undo_short->setToolTip(tr("Undo %1").arg(t)); });
+  connect(stack, &QUndoStack::redoTextChanged, redo_short, [redo_short](const QString& t) { redo_short->setToolTip(tr("Redo %1").arg(t)); });
+  undo_short->setEnabled(false);
+  redo_short->setEnabled(false);
+  for (const char* n : {"file_new", "file_open", "file_save", "", "toolbar_undo", "toolbar_redo", "", "view_fit"}) {
     if (!*n) bar->addSeparator();
+    else if (QString(n).startsWith("toolbar_")) bar->addAction(QString(n) == "toolbar_undo" ? undo_short : redo_short);
     else bar->addAction(action(n));
   }
   bar->addSeparator();
@@ -492,6 +526,37 @@ void MainWindow::on_selection_changed() {
   update_actions();
 }
 
+void MainWindow::show_canvas_menu(QPoint view_pos) {
+  const QPointF scene_pos = view_->mapToScene(view_pos);
+  // Right-clicking an unselected card acts on that card.
+  for (QGraphicsItem* item : scene_->items(scene_pos)) {
+    if (item->type() != NodeItem::Type) continue;
+    if (!item->isSelected()) {
+      scene_->clearSelection();
+      item->setSelected(true);
+    }
+    break;
+  }
+  QMenu menu(this);
+  QAction* add = menu.addAction(tr("Add Node…"));
+  menu.addSeparator();
+  for (const char* n : {"edit_cut", "edit_copy"}) menu.addAction(action(n));
+  QAction* paste_here = menu.addAction(tr("Paste Here"));
+  paste_here->setEnabled(QApplication::clipboard()->mimeData() && QApplication::clipboard()->mimeData()->hasText());
+  for (const char* n : {"edit_duplicate", "edit_delete"}) menu.addAction(action(n));
+  if (scene_->selected_nodes().size() > 1) {
+    QMenu* align = menu.addMenu(tr("Align"));
+    for (const char* n : {"align_left", "align_right", "align_top", "align_bottom", "align_center_h", "align_center_v",
+                          "distribute_h", "distribute_v"})
+      align->addAction(action(n));
+  }
+  menu.addSeparator();
+  menu.addAction(action("view_fit"));
+  QAction* chosen = menu.exec(view_->viewport()->mapToGlobal(view_pos));
+  if (chosen == add) open_add_node(scene_pos);
+  else if (chosen == paste_here) paste(scene_pos);
+}
+
 void MainWindow::copy_selection() {
   const auto nodes = scene_->selected_nodes();
   if (nodes.empty()) return;
@@ -608,9 +673,9 @@ std::string MainWindow::add_node_from_popup(const QString& type) {
 
 // ------------------------------------------------------------------------------ running
 
-void MainWindow::set_output_dir(const QString& dir) {
+void MainWindow::set_output_dir(const QString& dir, bool remember) {
   output_dir_ = dir;
-  QSettings().setValue(QStringLiteral("output_dir"), dir);
+  if (remember) QSettings().setValue(QStringLiteral("output_dir"), dir);
 }
 
 bool MainWindow::run_graph() {
@@ -632,6 +697,7 @@ bool MainWindow::run_graph() {
 
 void MainWindow::on_run_finished(const host::RunResult& result) {
   progress_->setVisible(false);
+  scene_->finish_run_states();
   update_actions();
   int ran = 0, cached = 0;
   for (const auto& n : result.nodes) (n.cached ? cached : ran)++;

@@ -57,7 +57,8 @@ class MainWindow : public QMainWindow {
   bool open_dropped(const QMimeData* mime);
   /// Where runs write their images (default: the user's Pictures/NoiseGraph folder).
   QString output_dir() const { return output_dir_; }
-  void set_output_dir(const QString& dir);
+  /// `remember`: keep it for the next session (the Run menu does; --output-dir does not).
+  void set_output_dir(const QString& dir, bool remember = true);
   /// Starts running the graph; false when a run is going or the graph cannot start.
   bool run_graph();
 
@@ -79,12 +80,14 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
  private:
   void build_actions();
   void build_docks();
+  void size_docks();
   void build_menus_and_toolbar();
   void update_title();
   void update_actions();
@@ -94,6 +97,7 @@ class MainWindow : public QMainWindow {
   bool save();
   bool save_as();
   void on_selection_changed();
+  void show_canvas_menu(QPoint view_pos);
   void on_run_finished(const host::RunResult& result);
   void status(const QString& text, int ms = 6000);
   QAction* make_action(const QString& name, const QString& text, const QKeySequence& key = {});
@@ -114,6 +118,7 @@ class MainWindow : public QMainWindow {
   QLabel* problems_label_;
   QMenu* recent_menu_ = nullptr;
   QString output_dir_;
+  bool docks_sized_ = false;
 
   struct PendingAdd {
     QPointF pos;

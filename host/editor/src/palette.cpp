@@ -47,10 +47,7 @@ Palette::Palette(const host::PluginRegistry& registry, QWidget* parent)
   search_->setClearButtonEnabled(true);
   layout->addWidget(search_);
   tree_->setHeaderHidden(true);
-  tree_->setColumnCount(2);
-  tree_->header()->setStretchLastSection(false);
-  tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-  tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+  tree_->setColumnCount(1);
   tree_->setDragEnabled(true);
   tree_->setDragDropMode(QAbstractItemView::DragOnly);
   tree_->setIndentation(12);
@@ -88,14 +85,10 @@ void Palette::refresh() {
       group->setFont(0, f);
       group->setForeground(0, category_color(category).lighter(170));
     }
-    auto* item = new QTreeWidgetItem(group, {QString::fromStdString(s.display_name()), port_signature(s)});
+    auto* item = new QTreeWidgetItem(group, {QString::fromStdString(s.display_name())});
     item->setData(0, kTypeRole, QString::fromStdString(s.id()));
-    item->setToolTip(0, node_tooltip(s));
-    item->setToolTip(1, node_tooltip(s));
-    item->setForeground(1, colors::text_dim);
-    QFont small = item->font(1);
-    small.setPointSizeF(small.pointSizeF() * 0.85);
-    item->setFont(1, small);
+    item->setToolTip(0, node_tooltip(s) + QStringLiteral("<br><span style='color:#9aa0a8'>") +
+                            port_signature(s).toHtmlEscaped() + QStringLiteral("</span>"));
   }
   tree_->sortItems(0, Qt::AscendingOrder);
   tree_->expandAll();

@@ -1,5 +1,8 @@
 #include "param_editors.hpp"
 
+#include "theme.hpp"
+
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -385,8 +388,18 @@ void ParamEditor::set_error(const QString& message) {
   }
   if (QWidget* f = field()) {
     f->setProperty("invalid", !message.isEmpty());
-    f->style()->unpolish(f);
-    f->style()->polish(f);
+    if (qobject_cast<QAbstractSpinBox*>(f)) {
+      // Spin boxes keep Fusion's native look (a style sheet would drop their arrows), so
+      // they turn red through the palette instead.
+      QPalette p = f->palette();
+      const QPalette base = QApplication::palette(f);
+      p.setColor(QPalette::Base, message.isEmpty() ? base.color(QPalette::Base) : QColor(0x4a, 0x1f, 0x24));
+      p.setColor(QPalette::Text, message.isEmpty() ? base.color(QPalette::Text) : QColor(0xff, 0xcd, 0xd2));
+      f->setPalette(p);
+    } else {
+      f->style()->unpolish(f);
+      f->style()->polish(f);
+    }
   }
 }
 
@@ -400,7 +413,7 @@ SeedEditor::SeedEditor(const ng::ParamSpec& spec, QWidget* parent)
   edit_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,18}")), edit_));
   h->addWidget(edit_, 2);
   auto* dice = new QToolButton;
-  dice->setText(QStringLiteral("\u2684"));  // a die face
+  dice->setIcon(dice_icon());
   dice->setToolTip(tr("Randomise the seed now"));
   h->addWidget(dice);
   for (auto m : {SeedMode::Fixed, SeedMode::Increment, SeedMode::Random})

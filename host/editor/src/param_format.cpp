@@ -34,7 +34,7 @@ QVector<QPair<QString, QString>> param_summary(const ng::NodeSpec& spec,
     const ng::ParamValue& v = it != values.end() ? it->second : p.default_value;
     QString shown = format_param(v, p.multiline ? 24 : 28);
     if (p.multiline) shown = QChar(0x201c) + shown + QChar(0x201d);
-    if (p.kind == ng::ParamKind::Path && shown.isEmpty()) shown = QStringLiteral("(none)");
+    if (shown.isEmpty() && !p.multiline) shown = p.kind == ng::ParamKind::Path ? QStringLiteral("(none)") : QStringLiteral("—");
     lines.push_back({QString::fromStdString(p.name), shown});
   }
   return lines;

@@ -40,6 +40,8 @@ PreviewPanel::PreviewPanel(QWidget* parent)
   layout->setSpacing(4);
   auto* bar = new QHBoxLayout;
   caption_->setProperty("role", "dim");
+  caption_->setMinimumWidth(40);  // long captions are elided by the layout, not widening the dock
+  caption_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   caption_->setText(tr("No results yet. Run the graph (Ctrl+R)."));
   bar->addWidget(caption_, 1);
   auto* zoom_in = tool(QStringLiteral("+"), tr("Zoom in"));
@@ -54,9 +56,14 @@ PreviewPanel::PreviewPanel(QWidget* parent)
   strip_->setFlow(QListView::LeftToRight);
   strip_->setWrapping(false);
   strip_->setIconSize(QSize(56, 56));
-  strip_->setFixedHeight(84);
+  strip_->setGridSize(QSize(64, 64));
+  strip_->setFixedHeight(80);
   strip_->setMovement(QListView::Static);
-  strip_->setSpacing(4);
+  strip_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+  strip_->setStyleSheet(QStringLiteral(
+      "QListWidget { background: transparent; }"
+      "QListWidget::item { border: 2px solid transparent; border-radius: 4px; padding: 1px; }"
+      "QListWidget::item:selected { border-color: #4c9aff; background: transparent; }"));
   strip_->hide();
   layout->addWidget(strip_);
 
@@ -79,11 +86,14 @@ void PreviewPanel::show_live(const QImage& image, const QString& caption) {
 void PreviewPanel::add_output(const QString& path) {
   QImage image = read_image(path);
   if (image.isNull()) return;  // not an image (e.g. a weights file): nothing to show
-  auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.scaled(56, 56, Qt::KeepAspectRatio,
-                                                                        image.width() < 56 ? Qt::FastTransformation
-                                                                                           : Qt::SmoothTransformation))),
-                                   QString());
+  const QPixmap thumb = QPixmap::fromImage(
+      image.scaled(56, 56, Qt::KeepAspectRatio, image.width() < 56 ? Qt::FastTransformation : Qt::SmoothTransformation));
+  QIcon icon;
+  icon.addPixmap(thumb, QIcon::Normal);
+  icon.addPixmap(thumb, QIcon::Selected);  // untinted: the frame shows the selection
+  auto* item = new QListWidgetItem(icon, QString());
   item->setData(kPathRole, path);
+  item->setSizeHint(QSize(62, 62));
   item->setToolTip(path);
   strip_->addItem(item);
   strip_->show();

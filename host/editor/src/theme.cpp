@@ -2,7 +2,9 @@
 
 #include <QApplication>
 #include <QHash>
+#include <QPainter>
 #include <QPalette>
+#include <QPixmap>
 #include <QStyleFactory>
 
 namespace ng::editor {
@@ -49,6 +51,23 @@ QColor category_color(const QString& category) {
   return it != known.end() ? *it : hashed_color(category, 110, 120);
 }
 
+QIcon dice_icon() {
+  QPixmap pm(36, 36);
+  pm.fill(Qt::transparent);
+  QPainter p(&pm);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(colors::text, 2.5));
+  p.setBrush(Qt::NoBrush);
+  p.drawRoundedRect(QRectF(4, 4, 28, 28), 6, 6);
+  p.setPen(Qt::NoPen);
+  p.setBrush(colors::text);
+  for (QPointF c : {QPointF(11, 11), QPointF(25, 11), QPointF(18, 18), QPointF(11, 25), QPointF(25, 25)})
+    p.drawEllipse(c, 2.6, 2.6);
+  p.end();
+  pm.setDevicePixelRatio(2.0);
+  return QIcon(pm);
+}
+
 void apply_dark_theme(QApplication& app) {
   app.setStyle(QStyleFactory::create("Fusion"));
   QPalette p;
@@ -78,12 +97,11 @@ void apply_dark_theme(QApplication& app) {
     QDockWidget::title { background: #2a2d33; padding: 5px 8px; }
     QToolBar { border: none; spacing: 4px; padding: 3px; }
     QStatusBar { border-top: 1px solid #33363d; }
-    QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit {
+    QLineEdit, QComboBox, QPlainTextEdit {
       border: 1px solid #3a3e46; border-radius: 4px; padding: 2px 4px; background: #1b1d21; }
-    QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus, QPlainTextEdit:focus {
+    QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {
       border-color: #4c9aff; }
-    QLineEdit[invalid="true"], QSpinBox[invalid="true"], QDoubleSpinBox[invalid="true"],
-    QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border-color: #ef5350; }
+    QLineEdit[invalid="true"], QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border-color: #ef5350; }
     QLabel[role="error"] { color: #ef5350; }
     QLabel[role="dim"] { color: #9aa0a8; }
     QLabel[role="heading"] { font-weight: 600; font-size: 11pt; }

@@ -2,6 +2,7 @@
 // The editor's look in one place: the dark application palette and the colours that
 // carry meaning on the canvas (port types, node categories, run states).
 #include <QColor>
+#include <QIcon>
 #include <QString>
 
 class QApplication;
@@ -18,6 +19,9 @@ QColor port_color(const QString& type);
 
 /// Header colour of a node card for a category ("image", "sample", ...), same scheme.
 QColor category_color(const QString& category);
+
+/// A small die (the "randomise seed" button); drawn, so no icon files are needed.
+QIcon dice_icon();
 
 namespace colors {
 inline const QColor canvas{0x1b, 0x1d, 0x21};

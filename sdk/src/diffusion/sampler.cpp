@@ -59,25 +59,28 @@ namespace {
 struct Entry {
   const char* name;
   detail::SamplerFn fn;
-  bool stochastic;
+  double default_eta;  ///< eta when the options leave it unset; < 0: the sampler has no eta
+  bool always_noisy;   ///< draws noise whatever eta is (ddpm)
 };
 
 const Entry kSamplers[] = {
-    {"euler", &detail::sample_euler, false},
-    {"euler_ancestral", &detail::sample_euler_ancestral, true},
-    {"heun", &detail::sample_heun, false},
-    {"lms", &detail::sample_lms, false},
-    {"ddim", &detail::sample_ddim, true},
-    {"ddpm", &detail::sample_ddpm, true},
-    {"dpmpp_2m", &detail::sample_dpmpp_2m, false},
-    {"dpmpp_2m_sde", &detail::sample_dpmpp_2m_sde, true},
+    {"euler", &detail::sample_euler, -1.0, false},
+    {"euler_ancestral", &detail::sample_euler_ancestral, 1.0, false},
+    {"heun", &detail::sample_heun, -1.0, false},
+    {"lms", &detail::sample_lms, -1.0, false},
+    {"ddim", &detail::sample_ddim, 0.0, false},
+    {"ddpm", &detail::sample_ddpm, -1.0, true},
+    {"dpmpp_2m", &detail::sample_dpmpp_2m, -1.0, false},
+    {"dpmpp_2m_sde", &detail::sample_dpmpp_2m_sde, 1.0, false},
 };
 
 class FunctionSampler final : public Sampler {
  public:
   FunctionSampler(const Entry& e, SamplerOptions o) : entry_(e), options_(std::move(o)) {}
   std::string name() const override { return entry_.name; }
-  bool stochastic() const override { return entry_.stochastic; }
+  bool stochastic() const override {
+    return entry_.always_noisy || (entry_.default_eta >= 0.0 && options_.eta.value_or(entry_.default_eta) > 0.0);
+  }
   std::string describe() const override { return std::string("sampler ") + entry_.name; }
 
   SampleResult sample(Guider& guider, const at::Tensor& sigmas, const at::Tensor& x,
@@ -105,7 +108,7 @@ std::vector<std::string> sampler_names() {
 }
 
 std::shared_ptr<Sampler> make_sampler(const std::string& name, const SamplerOptions& o) {
-  if (!(o.eta >= 0.0) || !std::isfinite(o.eta)) throw Error("sampler: eta must be >= 0");
+  if (o.eta && (!(*o.eta >= 0.0) || !std::isfinite(*o.eta))) throw Error("sampler: eta must be >= 0");
   if (!(o.s_noise >= 0.0) || !std::isfinite(o.s_noise)) throw Error("sampler: s_noise must be >= 0");
   if (o.order < 1 || o.order > 4) throw Error("sampler: lms order must lie in 1..4, got " + std::to_string(o.order));
   if (o.variance != "fixed_small" && o.variance != "fixed_large")

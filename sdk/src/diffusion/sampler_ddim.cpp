@@ -14,6 +14,7 @@ namespace ng::diffusion::detail {
 
 at::Tensor sample_ddim(SamplerRun& run, at::Tensor x, const SamplerOptions& o) {
   const auto& f = run.frame();
+  const double eta = o.eta.value_or(0.0);
   for (int i = 0; i < run.steps(); ++i) {
     run.begin_step();
     const double s = run.sigma(i), sn = run.sigma(i + 1);
@@ -26,8 +27,8 @@ at::Tensor sample_ddim(SamplerRun& run, at::Tensor x, const SamplerOptions& o) {
     const double S = ve_sigma(f, s), N = ve_sigma(f, sn), an = f.alpha(sn), stdn = f.std(sn);
     const auto eps = (x - d * f.alpha(s)) / f.std(s);
     double var = 0.0;
-    if (o.eta > 0.0 && sn > 0.0 && sn < s)
-      var = o.eta * o.eta * stdn * stdn * std::max(0.0, 1.0 - (std::isinf(S) ? 0.0 : N * N / (S * S)));
+    if (eta > 0.0 && sn > 0.0 && sn < s)
+      var = eta * eta * stdn * stdn * std::max(0.0, 1.0 - (std::isinf(S) ? 0.0 : N * N / (S * S)));
     x = d_used * an + eps * std::sqrt(std::max(0.0, stdn * stdn - var));
     if (var > 0.0) x = x + run.noise(x) * (std::sqrt(var) * o.s_noise);
     x = run.end_step(i, x, d);

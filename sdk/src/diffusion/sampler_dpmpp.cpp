@@ -71,7 +71,7 @@ at::Tensor sample_dpmpp_2m_sde(SamplerRun& run, at::Tensor x, const SamplerOptio
     if (sn <= 0.0) {
       x = d * f.alpha(sn);
     } else {
-      const double eta = sn < s ? o.eta : 0.0;  // no noise on a flipped (ascending) schedule
+      const double eta = sn < s ? o.eta.value_or(1.0) : 0.0;  // no noise on a flipped (ascending) schedule
       const double eta_h = eta > 0.0 ? eta * h : 0.0;
       const double cx = sn / s * std::exp(-eta_h);
       const double cd = -f.alpha(sn) * std::expm1(-h - eta_h);

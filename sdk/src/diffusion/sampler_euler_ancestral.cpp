@@ -15,6 +15,7 @@ namespace ng::diffusion::detail {
 
 at::Tensor sample_euler_ancestral(SamplerRun& run, at::Tensor x, const SamplerOptions& o) {
   const auto& f = run.frame();
+  const double eta = o.eta.value_or(1.0);
   for (int i = 0; i < run.steps(); ++i) {
     run.begin_step();
     const double s = run.sigma(i), sn = run.sigma(i + 1);
@@ -23,14 +24,14 @@ at::Tensor sample_euler_ancestral(SamplerRun& run, at::Tensor x, const SamplerOp
       x = run.end_step(i, d, d);
       continue;
     }
-    if (!(sn < s) || sn <= 0.0 || o.eta == 0.0) {  // deterministic: plain Euler
+    if (!(sn < s) || sn <= 0.0 || eta == 0.0) {  // deterministic: plain Euler
       x = x + (x - d) * ((sn - s) / s);
       x = run.end_step(i, x, d);
       continue;
     }
     const double S = ve_sigma(f, s), N = ve_sigma(f, sn), an = f.alpha(sn);
     const double keep = std::isinf(S) ? 1.0 : std::max(0.0, 1.0 - N * N / (S * S));
-    const double up = std::min(N, o.eta * N * std::sqrt(keep));
+    const double up = std::min(N, eta * N * std::sqrt(keep));
     const double down = std::sqrt(std::max(0.0, N * N - up * up));
     // x_ve_next = D + (down/S)(x_ve - D) + up z, x_ve = x/alpha; note (down/S)/alpha = down/std.
     const double cx = an * down / f.std(s);

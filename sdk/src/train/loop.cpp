@@ -151,7 +151,10 @@ int64_t Run::resume(AdamW& opt, Ema* ema) {
   std::string line, kept = "step,loss,lr,seconds\n";
   std::getline(in, line);
   while (std::getline(in, line))
-    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) kept += line + "\n";
+    if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) {
+      kept += line + "\n";
+      recent_loss_ = std::stod(line.substr(line.find(',') + 1));  // reported if no step runs
+    }
   io::write_file_atomic(file("loss.csv"), kept);
   first_step_ = step;
   ctx_.log(LogLevel::Info, "resuming " + kind_ + " training from step " + std::to_string(step));

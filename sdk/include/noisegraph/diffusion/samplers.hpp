@@ -33,6 +33,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +46,9 @@ namespace ng::diffusion {
 
 /// Options of the samplers; each sampler reads only the ones that apply to it.
 struct SamplerOptions {
-  double eta = 1.0;      ///< euler_ancestral, ddim, dpmpp_2m_sde: amount of fresh noise (0 = ODE)
+  /// euler_ancestral, ddim, dpmpp_2m_sde: amount of fresh noise (0 = ODE). Unset = the
+  /// sampler's usual default: 1 for euler_ancestral and dpmpp_2m_sde, 0 for ddim.
+  std::optional<double> eta;
   double s_noise = 1.0;  ///< euler_ancestral, dpmpp_2m_sde, ddpm, ddim: multiplier of fresh noise
   /// ddpm: "fixed_small" (posterior variance beta~_t) or "fixed_large" (beta_t), Ho et al. 2020 sec. 3.2.
   std::string variance = "fixed_small";
@@ -80,7 +83,8 @@ class NG_API Sampler : public Object {
   virtual SampleResult sample(Guider& guider, const at::Tensor& sigmas, const at::Tensor& x,
                               const NoiseSource& noise, Context& ctx,
                               const StepCallback& callback = {}) const = 0;
-  /// True when the sampler draws noise at each step.
+  /// True when the sampler draws noise at each step with its options (ddpm always; ddim,
+  /// euler_ancestral and dpmpp_2m_sde when eta > 0).
   virtual bool stochastic() const = 0;
 };
 

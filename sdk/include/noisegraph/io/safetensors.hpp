@@ -31,7 +31,7 @@ enum class DType { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
 inline constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
 
 /// A loaded file: name -> tensor (float32 or int64, contiguous, CPU) and metadata.
-struct TensorFile {
+struct NG_API TensorFile {
   std::map<std::string, at::Tensor> tensors;
   std::map<std::string, std::string> metadata;
 
