@@ -92,6 +92,7 @@ void publish(NodeCall& call, const train::TrainResult& r) {
   msg << "wrote " << r.output.string() << " after " << r.steps << " steps, loss " << r.final_loss;
   for (const auto& [k, v] : r.metrics) msg << ", " << k << " " << v;
   call.context().log(LogLevel::Info, msg.str());
+  call.context().report_file(r.output);
   call.set("file", r.output.string());
   call.set("loss", r.final_loss);
 }

@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/safetensors.hpp"
@@ -84,7 +83,9 @@ DiffusionTrainConfig tiny_pixel_diffusion(const fs::path& dir, int64_t steps) {
 class TestTraining : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency()))); }
+  // One intra-op thread: these networks are tiny, and on a loaded machine two OpenMP
+  // threads spin-wait on each other (measured 20x slower steps on the shared 2-core box).
+  void initTestCase() { at::set_num_threads(1); }
 
   void autoencoder_loss_decreases_and_scaling_gives_unit_variance() {
     auto dir = fresh_dir("vae");
