@@ -125,7 +125,12 @@ at::Tensor resize_mask(const at::Tensor& mask, int64_t h, int64_t w) {
   if (!mask.defined() || mask.dim() != 4 || mask.size(1) != 1)
     throw Error("mask must be [B,1,H,W]");
   auto m = mask.to(at::kFloat);
-  if (m.size(2) != h || m.size(3) != w) m = at::upsample_bilinear2d(m, {h, w}, false);
+  // Shrinking averages over each cell's area (so partial coverage and thin features
+  // survive, matching mask.resize); growing interpolates bilinearly.
+  if (m.size(2) >= h && m.size(3) >= w && (m.size(2) != h || m.size(3) != w))
+    m = at::adaptive_avg_pool2d(m, {h, w});
+  else if (m.size(2) != h || m.size(3) != w)
+    m = at::upsample_bilinear2d(m, {h, w}, false);
   return m.clamp(0.0, 1.0);
 }
 

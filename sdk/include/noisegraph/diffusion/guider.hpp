@@ -45,7 +45,7 @@ NG_API double noise_fraction(const ModelSampling& sampling, double sigma);
 /// Sigma-space VP/VE models: alpha = 1, std = sigma. Flow models: alpha = 1 - sigma,
 /// std = sigma. Stochastic samplers and guidance need it; deterministic ODE samplers do not
 /// (dx/dsigma = (x - D)/sigma holds in both).
-struct NoiseFrame {
+struct NG_API NoiseFrame {
   bool flow = false;
   double alpha(double sigma) const { return flow ? 1.0 - sigma : 1.0; }
   double std(double sigma) const { return sigma; }
