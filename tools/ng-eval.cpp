@@ -74,7 +74,9 @@ int main(int argc, char** argv) {
     const uint64_t seed = std::stoull(arg(argc, argv, "--seed", "1"));
 
     ng::BasicContext ctx;
-    auto sampler = ng::diffusion::make_sampler(sampler_name);
+    ng::diffusion::SamplerOptions sampler_options;
+    sampler_options.clip_x0 = std::stod(arg(argc, argv, "--clip-x0", "0"));
+    auto sampler = ng::diffusion::make_sampler(sampler_name, sampler_options);
     auto sigmas = ng::diffusion::scheduler_sigmas(scheduler, model->sampling(), steps).to(at::kFloat);
     const auto shape = model->sample_shape();
     std::vector<at::Tensor> images;

@@ -124,6 +124,22 @@ class TestPluginRegistry : public QObject {
     QCOMPARE(dirs[1], fs::path(b.path().toStdString()));
     QCOMPARE(dirs[2], fs::path(NG_TEST_PLUGIN_DIR));  // not installed: the build tree's plugins
   }
+
+  void a_folder_named_twice_is_searched_and_loaded_once() {
+    QTemporaryDir a;
+    const std::string same = a.path().toStdString() + "/.";  // another spelling of a
+    qputenv("NOISEGRAPH_PLUGIN_PATH", (a.path() + ":" + QString(NG_TEST_PLUGIN_DIR)).toUtf8());
+    auto dirs = PluginRegistry::default_search_path({a.path().toStdString(), same, NG_TEST_PLUGIN_DIR});
+    qunsetenv("NOISEGRAPH_PLUGIN_PATH");
+    QCOMPARE(dirs.size(), std::size_t(2));
+    QCOMPARE(dirs[0], fs::path(a.path().toStdString()));
+    QCOMPARE(dirs[1], fs::path(NG_TEST_PLUGIN_DIR));
+
+    PluginRegistry r;
+    r.load_default({NG_TEST_PLUGIN_DIR});
+    for (const auto& f : r.failures())
+      QVERIFY2(f.reason.find("already registered") == std::string::npos, f.reason.c_str());
+  }
 };
 
 QTEST_GUILESS_MAIN(TestPluginRegistry)

@@ -107,7 +107,17 @@ std::vector<fs::path> PluginRegistry::default_search_path(const std::vector<fs::
     if (installed.is_relative()) installed = executable_dir() / ".." / installed;
     if (fs::is_directory(installed, ec)) dirs.push_back(installed.lexically_normal());
   }
-  return dirs;
+  // A folder named twice (--plugins and NOISEGRAPH_PLUGIN_PATH, say) is searched once;
+  // loading it twice would report every plugin as a duplicate of itself.
+  std::vector<fs::path> unique;
+  for (const auto& d : dirs) {
+    const bool seen = std::any_of(unique.begin(), unique.end(), [&](const fs::path& u) {
+      std::error_code eq;
+      return fs::equivalent(u, d, eq) || u == d;
+    });
+    if (!seen) unique.push_back(d);
+  }
+  return unique;
 }
 
 void PluginRegistry::load_default(const std::vector<fs::path>& extra_dirs) {

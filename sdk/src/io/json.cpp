@@ -3,6 +3,7 @@
 #include "noisegraph/io/json.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -355,9 +356,15 @@ void dump_value(std::string& out, const Value& v, bool pretty, int indent) {
       if (v.is_integer()) {
         out += std::to_string(v.as_int());
       } else {
+        const double d = v.as_double();
+        if (!std::isfinite(d)) {
+          out += "null";  // JSON has no NaN or infinity
+          break;
+        }
+        // Shortest text that reads back to the same double (0.1, not 0.10000000000000001).
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", v.as_double());
-        std::string s = buf;
+        const auto end = std::to_chars(buf, buf + sizeof buf, d).ptr;
+        std::string s(buf, end);
         // keep it a JSON float so it reads back as non-integer
         if (s.find_first_of(".eE") == std::string::npos) s += ".0";
         out += s;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "noisegraph/error.hpp"
+#include "noisegraph/io/json.hpp"
 #include "noisegraph/io/safetensors.hpp"
 
 namespace ng::train::detail {
@@ -126,6 +127,19 @@ bool Run::sample_due(int64_t step) const {
   return cfg_.sample_every > 0 && ((step + 1) % cfg_.sample_every == 0 || step + 1 == cfg_.steps);
 }
 
+namespace {
+// Compares the values, not the text: checkpoints written before a change of the JSON
+// number format (e.g. 0.00010000000000000000 vs 0.0001) still resume.
+bool same_config(const std::string& stored, const std::string& current) {
+  if (stored == current) return true;
+  try {
+    return json::dump(json::parse(stored)) == json::dump(json::parse(current));
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+}  // namespace
+
 int64_t Run::resume(AdamW& opt, Ema* ema) {
   const auto path = file("checkpoint.safetensors");
   if (!std::filesystem::exists(path)) {
@@ -133,7 +147,7 @@ int64_t Run::resume(AdamW& opt, Ema* ema) {
     return 0;
   }
   auto ck = io::load_safetensors(path);
-  if (ck.meta_or("run.kind", "") != kind_ || ck.meta_or("run.config", "") != config_json_)
+  if (ck.meta_or("run.kind", "") != kind_ || !same_config(ck.meta_or("run.config", ""), config_json_))
     throw Error(path.string() + ": checkpoint belongs to a different training config; delete the run folder " +
                 cfg_.run_dir.string() + " or choose another one");
   torch::NoGradGuard g;
