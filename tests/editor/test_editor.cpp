@@ -353,6 +353,34 @@ class EditorTest : public QObject {
     QCOMPARE(ng::editor::stored_path("/abs/m.safetensors", QString()), QString("/abs/m.safetensors"));  // untitled graph
   }
 
+  void save_as_to_another_folder_keeps_relative_paths_pointing_at_the_same_files() {
+    QDir().mkpath(path("a/data"));
+    QFile(path("a/data/x.txt")).open(QIODevice::WriteOnly);
+    GraphDocument doc(*registry_);
+    doc.add_node("testing.params", {0, 0});
+    QVERIFY(doc.save_as(path("a/g.yaml")));
+    auto stored = [&] { return doc.graph().find("params")->params.at("file").text; };
+
+    QVERIFY(doc.set_param("params", "file", ng::ParamValue(std::string("data/x.txt"))));
+    QVERIFY(doc.save());
+    QVERIFY(QDir().mkpath(path("b/deeper")));
+    QVERIFY(doc.save_as(path("b/deeper/g.yaml")));
+    QCOMPARE(stored(), std::string("../../a/data/x.txt"));
+    QVERIFY(QFileInfo(QDir(doc.graph_dir()).filePath(QString::fromStdString(stored()))).exists());
+    QVERIFY(ng_test::read_text(path("b/deeper/g.yaml")).find("../../a/data/x.txt") != std::string::npos);
+    QVERIFY(!doc.is_modified());
+
+    // A bare name that is not next to the graph is a model-search-path lookup: unchanged.
+    QVERIFY(doc.set_param("params", "file", ng::ParamValue(std::string("some-model.safetensors"))));
+    QVERIFY(doc.save_as(path("a/g2.yaml")));
+    QCOMPARE(stored(), std::string("some-model.safetensors"));
+    // A path that does not exist yet (an output folder) keeps its place relative to the old graph.
+    QVERIFY(doc.set_param("params", "file", ng::ParamValue(std::string("runs/new"))));
+    QVERIFY(doc.save());
+    QVERIFY(doc.save_as(path("b/g3.yaml")));
+    QCOMPARE(stored(), std::string("../a/runs/new"));
+  }
+
   void copy_paste_works_between_windows() {
     MainWindow a(*registry_), b(*registry_);
     build_sum_graph(*a.document());

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -18,6 +20,8 @@
 #include "seed_modes.hpp"
 
 namespace ng::editor {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -120,10 +124,56 @@ bool GraphDocument::save(QString* error) {
   return save_as(file_path_, error);
 }
 
+namespace {
+
+// The relative path `value` written for a graph in `from`, rewritten for a graph in `to`
+// so that it names the same file; nullopt when it stays as is. Bare file names that do
+// not exist next to the old graph are model-search-path lookups and stay bare.
+std::optional<std::string> rebased_path(const std::string& value, const fs::path& from, const fs::path& to) {
+  const fs::path p(value);
+  if (value.empty() || p.is_absolute()) return std::nullopt;
+  std::error_code ec;
+  const fs::path target = (from / p).lexically_normal();
+  if (!fs::exists(target, ec) && !p.has_parent_path()) return std::nullopt;
+  const fs::path moved = target.lexically_relative(to);
+  const std::string text = moved.empty() ? target.string() : moved.generic_string();
+  if (text == value) return std::nullopt;
+  return text;
+}
+
+}  // namespace
+
+int GraphDocument::rebase_path_params(host::Graph& g, const QString& from, const QString& to) const {
+  if (from.isEmpty() || QDir(from) == QDir(to)) return 0;
+  const fs::path old_dir = QDir(from).absolutePath().toStdString(), new_dir = QDir(to).absolutePath().toStdString();
+  int changed = 0;
+  for (auto& [id, node] : g.nodes) {
+    const host::NodeType* t = registry_.find(node.type);
+    if (!t) continue;
+    for (auto& [name, value] : node.params) {
+      const ng::ParamSpec* spec = t->spec.find_param(name);
+      if (!spec || spec->kind != ng::ParamKind::Path) continue;
+      if (auto text = rebased_path(value.text, old_dir, new_dir)) {
+        value = host::Scalar::from(ng::ParamValue(*text));
+        ++changed;
+      }
+    }
+  }
+  return changed;
+}
+
 bool GraphDocument::save_as(const QString& path, QString* error) {
   const QString absolute = QFileInfo(path).absoluteFilePath();
+  // Relative file paths keep naming the same files when the graph moves to another folder.
+  host::Graph rebased = graph_;
+  const bool paths_moved = rebase_path_params(rebased, graph_dir(), QFileInfo(absolute).absolutePath()) > 0;
   try {
-    if (!is_modified() && !original_text_.empty()) {
+    if (paths_moved) {
+      rebased.source_file = absolute.toStdString();
+      host::save_graph(rebased, rebased.source_file);
+      original_text_ = host::to_yaml(rebased);
+      graph_.nodes = rebased.nodes;
+    } else if (!is_modified() && !original_text_.empty()) {
       // Unedited: write exactly what was read (comments and formatting included).
       QSaveFile f(absolute);
       if (!f.open(QIODevice::WriteOnly) ||
@@ -145,6 +195,10 @@ bool GraphDocument::save_as(const QString& path, QString* error) {
   file_path_ = absolute;
   base_dir_.clear();
   undo_->setClean();
+  if (paths_moved) {
+    revalidate();
+    Q_EMIT changed();
+  }
   Q_EMIT file_state_changed();
   return true;
 }

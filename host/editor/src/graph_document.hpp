@@ -149,6 +149,9 @@ class GraphDocument : public QObject {
   bool edit(const QString& label, const std::function<void(host::Graph&)>& fn,
             const std::string& merge_key = {});
   void load(host::Graph graph, const QString& path, std::string original_text);
+  /// Rewrites the relative Path parameters of `g`, written for a graph in folder `from`,
+  /// so they name the same files from folder `to`. Returns how many changed.
+  int rebase_path_params(host::Graph& g, const QString& from, const QString& to) const;
   void revalidate();
 
   const host::PluginRegistry& registry_;
