@@ -8,6 +8,7 @@
 // 3. Batched CFG (one call with 2B rows) against two separate forwards of B rows, per step,
 //    with the analytic model or a U-Net loaded from --model.
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -130,7 +131,7 @@ void bench_cfg_batching(const std::function<std::shared_ptr<ng::Denoiser>()>& lo
   o.cfg = 3.0;
   CFGGuider cfg(model, {pos}, {}, o);
   BasicGuider cond(model, {pos}), uncond(model, {});
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto sync = [&] { (void)x.sum().item<double>(); };
   cfg.predict(x, sigma, {});
   const double batched = best_time(repeats, [&] { cfg.predict(x, sigma, {}); sync(); });

@@ -1,5 +1,6 @@
 // Classifier guidance in sigma space (Dhariwal & Nichol 2021, sec. 4; derivation in guider.hpp).
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include <sstream>
@@ -15,7 +16,7 @@ at::Tensor classifier_log_prob_grad(Classifier& classifier, const ModelSampling&
                                     const at::Tensor& x, const at::Tensor& sigma, int64_t class_id,
                                     bool scaled_input) {
   const auto s = detail::sigma_rows(sigma, x).detach();
-  at::AutoGradMode grad_on(true);
+  c10::AutoGradMode grad_on(true);
   const auto xg = x.detach().clone().requires_grad_(true);
   const auto input = scaled_input ? sampling.scale_input(s, xg) : xg;
   const auto logits = classifier.logits(input, s);

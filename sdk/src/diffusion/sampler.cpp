@@ -1,5 +1,6 @@
 // Sampler registry, the shared per-run plumbing and sample_latent() (samplers.hpp).
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 #include <limits>
@@ -86,7 +87,7 @@ class FunctionSampler final : public Sampler {
   SampleResult sample(Guider& guider, const at::Tensor& sigmas, const at::Tensor& x,
                       const NoiseSource& noise, Context& ctx, const StepCallback& callback) const override {
     if (!x.defined() || x.dim() < 2) throw Error(name() + ": expected a latent [B,C,...]");
-    at::NoGradGuard no_grad;  // guiders that need gradients (classifier guidance) re-enable them
+    c10::NoGradGuard no_grad;  // guiders that need gradients (classifier guidance) re-enable them
     detail::SamplerRun run(guider, sigmas, noise, ctx, callback, x.size(0));
     auto out = entry_.fn(run, x, options_);
     return {out, run.last_denoised.defined() ? run.last_denoised : out};

@@ -40,6 +40,14 @@ json::Value meta_json(const io::TensorFile& f, const char* key) {
   return json::parse(f.meta(key), f.source + ": metadata '" + key + "'");
 }
 
+// Where a loaded network's weights live. Inputs on another device are moved there and
+// results are returned on the caller's device, so a node may hand CPU tensors (images,
+// prompt tokens) to a model loaded with --device cuda.
+c10::Device device_of(const torch::nn::Module& m) {
+  const auto params = m.parameters();
+  return params.empty() ? c10::Device(c10::kCPU) : params.front().device();
+}
+
 void freeze(torch::nn::Module& m, c10::Device device) {
   m.to(device);
   m.eval();
@@ -56,25 +64,27 @@ std::string params_text(int64_t n) {
 class UNetDenoiser : public Denoiser {
  public:
   UNetDenoiser(UNet net, std::shared_ptr<ModelSampling> sampling, std::string name)
-      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)) {}
+      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)), device_(device_of(*net_)) {}
 
   at::Tensor denoise(const at::Tensor& x, const at::Tensor& sigma, const DenoiserCondition& cond) override {
     const auto& c = net_->cfg;
     if (x.dim() != 4 || x.size(1) != c.in_channels)
       throw Error(name_ + ": expects samples with " + std::to_string(c.in_channels) + " channels, got shape " +
                   c10::str(x.sizes()));
+    const auto dev = device_;
     at::Tensor context, mask, ids;
     if (c.context_dim > 0 && cond.context.defined()) {
       if (cond.context.size(-1) != c.context_dim)
         throw Error(name_ + ": prompt embeddings have width " + std::to_string(cond.context.size(-1)) +
                     ", this model reads width " + std::to_string(c.context_dim) + " (use its own prompt encoder)");
-      context = cond.context.to(x.device());
-      mask = cond.context_mask.defined() ? cond.context_mask.to(x.device()) : at::Tensor();
+      context = cond.context.to(dev);
+      mask = cond.context_mask.defined() ? cond.context_mask.to(dev) : at::Tensor();
     }
-    if (c.num_classes > 0 && cond.class_ids.defined()) ids = cond.class_ids;
-    auto s = sigma.to(x.device(), at::kFloat);
-    auto out = net_->forward(sampling_->scale_input(s, x), sampling_->timestep(s), context, mask, ids);
-    return sampling_->denoised(s, out, x);
+    if (c.num_classes > 0 && cond.class_ids.defined()) ids = cond.class_ids.to(dev);
+    const auto xd = x.to(dev);
+    auto s = sigma.to(dev, at::kFloat);
+    auto out = net_->forward(sampling_->scale_input(s, xd), sampling_->timestep(s), context, mask, ids);
+    return sampling_->denoised(s, out, xd).to(x.device());
   }
   const ModelSampling& sampling() const override { return *sampling_; }
   std::vector<int64_t> sample_shape() const override {
@@ -95,12 +105,13 @@ class UNetDenoiser : public Denoiser {
   UNet net_;
   std::shared_ptr<ModelSampling> sampling_;
   std::string name_;
+  c10::Device device_;
 };
 
 class KLAutoencoder : public Autoencoder {
  public:
   KLAutoencoder(AutoencoderNet net, double scale, std::string name)
-      : net_(std::move(net)), scale_(scale), name_(std::move(name)) {}
+      : net_(std::move(net)), scale_(scale), name_(std::move(name)), device_(device_of(*net_)) {}
   at::Tensor encode(const at::Tensor& image) override {
     const auto& c = net_->cfg;
     if (image.dim() != 4 || image.size(1) != c.image_channels)
@@ -109,7 +120,7 @@ class KLAutoencoder : public Autoencoder {
     if (image.size(2) % c.downscale() || image.size(3) % c.downscale())
       throw Error(name_ + ": image height and width must be multiples of " + std::to_string(c.downscale()));
     torch::NoGradGuard g;
-    return net_->encode(image.to(at::kFloat)).first * scale_;
+    return (net_->encode(image.to(device_, at::kFloat)).first * scale_).to(image.device());
   }
   at::Tensor decode(const at::Tensor& latent) override {
     const auto& c = net_->cfg;
@@ -117,7 +128,7 @@ class KLAutoencoder : public Autoencoder {
       throw Error(name_ + ": expects latents with " + std::to_string(c.latent_channels) + " channels, got shape " +
                   c10::str(latent.sizes()));
     torch::NoGradGuard g;
-    return net_->decode(latent.to(at::kFloat) / scale_).clamp(0.0, 1.0);
+    return net_->decode(latent.to(device_, at::kFloat) / scale_).clamp(0.0, 1.0).to(latent.device());
   }
   int64_t image_channels() const override { return net_->cfg.image_channels; }
   int64_t latent_channels() const override { return net_->cfg.latent_channels; }
@@ -133,12 +144,13 @@ class KLAutoencoder : public Autoencoder {
   AutoencoderNet net_;
   double scale_;
   std::string name_;
+  c10::Device device_;
 };
 
 class WordPromptEncoder : public PromptEncoder {
  public:
   WordPromptEncoder(PromptNet net, std::string name)
-      : net_(std::move(net)), tokenizer_(net_->cfg.vocabulary), name_(std::move(name)) {}
+      : net_(std::move(net)), tokenizer_(net_->cfg.vocabulary), name_(std::move(name)), device_(device_of(*net_)) {}
   ConditioningEntry encode(const std::string& text, std::vector<std::string>* unknown_words) override {
     ConditioningEntry e;
     e.text = text;
@@ -148,8 +160,8 @@ class WordPromptEncoder : public PromptEncoder {
       throw Error(name_ + ": prompt has " + std::to_string(ids.size()) + " known words, the encoder reads at most " +
                   std::to_string(net_->cfg.max_tokens));
     torch::NoGradGuard g;
-    auto t = torch::tensor(ids, torch::kLong).unsqueeze(0);
-    e.tokens = net_->forward(t)[0].contiguous();
+    auto t = torch::tensor(ids, torch::kLong).unsqueeze(0).to(device_);
+    e.tokens = net_->forward(t)[0].cpu().contiguous();  // conditioning lives on the CPU; models move it
     e.token_mask = torch::ones({int64_t(ids.size())});
     return e;
   }
@@ -163,23 +175,26 @@ class WordPromptEncoder : public PromptEncoder {
   PromptNet net_;
   Tokenizer tokenizer_;
   std::string name_;
+  c10::Device device_;
 };
 
 class ConvClassifier : public FeatureClassifier {
  public:
   ConvClassifier(ClassifierNet net, std::shared_ptr<ModelSampling> sampling, std::string name)
-      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)) {}
+      : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)), device_(device_of(*net_)) {}
   at::Tensor logits(const at::Tensor& x, const at::Tensor& sigma) override {
     check(x);
-    if (!sampling_) return net_->forward(x.to(at::kFloat), {});
-    auto s = sigma.defined() ? sigma.to(x.device(), at::kFloat) : at::zeros({x.size(0)}, x.options());
-    return net_->forward(sampling_->scale_input(s, x), sampling_->timestep(s));
+    const auto dev = device_;
+    const auto xd = x.to(dev, at::kFloat);  // differentiable: classifier guidance's gradient reaches x
+    if (!sampling_) return net_->forward(xd, {}).to(x.device());
+    auto s = sigma.defined() ? sigma.to(dev, at::kFloat) : at::zeros({x.size(0)}, xd.options());
+    return net_->forward(sampling_->scale_input(s, xd), sampling_->timestep(s)).to(x.device());
   }
   at::Tensor features(const at::Tensor& images) override {
     check(images);
     if (sampling_) throw Error(name_ + ": features are available for image classifiers only");
     torch::NoGradGuard g;
-    return net_->features(images.to(at::kFloat), {});
+    return net_->features(images.to(device_, at::kFloat), {}).to(images.device());
   }
   std::vector<std::string> class_names() const override { return net_->cfg.class_names; }
   std::string input_space() const override { return net_->cfg.input_space; }
@@ -199,6 +214,7 @@ class ConvClassifier : public FeatureClassifier {
   ClassifierNet net_;
   std::shared_ptr<ModelSampling> sampling_;
   std::string name_;
+  c10::Device device_;
 };
 
 }  // namespace
