@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "pixel-ddpm") {
       ng::train::DiffusionTrainConfig c;
-      common(c, argc, argv, preset, 1500, 32, 5e-4);
+      common(c, argc, argv, preset, 6000, 32, 5e-4);
       c.arch.in_channels = c.arch.out_channels = 1;
       c.arch.sample_size = 32;
       c.arch.channels = {32, 64, 64};
