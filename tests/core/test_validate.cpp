@@ -39,6 +39,14 @@ class TestValidate : public QObject {
     for (const auto& p : problems_) qDebug("%s", format_problem(p).c_str());
   }
 
+  void links_need_equal_types_or_an_any_input() {
+    QVERIFY(port_accepts("IMAGE", "IMAGE"));
+    QVERIFY(port_accepts("ANY", "LATENT"));     // an ANY input takes everything
+    QVERIFY(!port_accepts("LATENT", "ANY"));    // but ANY is never an output type to rely on
+    QVERIFY(!port_accepts("IMAGE", "MASK"));    // no implicit conversions
+    QVERIFY(!port_accepts("image", "IMAGE"));   // type names are case-sensitive
+  }
+
   void a_valid_graph_has_no_problems() {
     QVERIFY(validate(load_graph(graph_file("sum.yaml")), registry_).empty());
     QVERIFY(validate(load_graph(graph_file("canonical.yaml")), registry_).empty());

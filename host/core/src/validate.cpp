@@ -262,6 +262,10 @@ std::vector<std::string> upstream_order(const Graph& graph, const std::vector<st
   return walk(graph, targets, [&](std::vector<std::string> cycle) { throw GraphError(cycle_problem(graph, cycle)); });
 }
 
+bool port_accepts(const std::string& input_type, const std::string& output_type) {
+  return input_type == output_type || input_type == ng::type::Any;
+}
+
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry) {
   std::vector<Problem> problems = graph.load_problems;
   const std::string file = graph.source_file.string();
@@ -360,7 +364,7 @@ std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry
             hint);
         continue;
       }
-      if (in && in->type != ng::type::Any && in->type != out->type)
+      if (in && !port_accepts(in->type, out->type))
         add(link.location, id, "type_mismatch",
             "input '" + port + "' expects " + in->type + ", but '" + link.node + "." + link.output + "' is " + out->type);
     }

@@ -35,10 +35,6 @@ std::string yaml_of(const host::Graph& g) {
   }
 }
 
-bool accepts(const std::string& input_type, const std::string& output_type) {
-  return input_type == output_type || input_type == ng::type::Any;
-}
-
 }  // namespace
 
 GraphDocument::GraphDocument(const host::PluginRegistry& registry, QObject* parent)
@@ -258,10 +254,10 @@ std::string GraphDocument::add_node_connected(const std::string& type, QPointF p
   std::string new_port;
   if (from_output) {
     for (const auto& in : t->spec.inputs())
-      if (accepts(in.type, existing->type)) { new_port = in.name; break; }
+      if (host::port_accepts(in.type, existing->type)) { new_port = in.name; break; }
   } else {
     for (const auto& out : t->spec.outputs())
-      if (accepts(existing->type, out.type)) { new_port = out.name; break; }
+      if (host::port_accepts(existing->type, out.type)) { new_port = out.name; break; }
   }
   if (new_port.empty()) return {};
   std::string id;
@@ -518,7 +514,7 @@ QString GraphDocument::link_refusal(const std::string& from, const std::string& 
   const ng::PortSpec* in = tt->spec.find_input(input);
   if (!out) return tr("'%1' has no output '%2'.").arg(q(from), q(output));
   if (!in) return tr("'%1' has no input '%2'.").arg(q(to), q(input));
-  if (!accepts(in->type, out->type))
+  if (!host::port_accepts(in->type, out->type))
     return tr("Cannot connect %1.%2 (%3) to %4.%5 (%6): the input takes %6, the output gives %3.")
         .arg(q(from), q(output), q(out->type), q(to), q(input), q(in->type));
   try {

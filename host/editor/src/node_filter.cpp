@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "noisegraph/host/plugin_registry.hpp"
+#include "noisegraph/host/validate.hpp"
 
 namespace ng::editor {
 
@@ -18,10 +19,10 @@ bool has_port(const ng::NodeSpec& spec, const PortFilter& f) {
     case PortFilter::Side::Any: return true;
     case PortFilter::Side::NeedsInput:
       return std::any_of(spec.inputs().begin(), spec.inputs().end(),
-                         [&](const ng::PortSpec& p) { return p.type == type || p.type == ng::type::Any; });
+                         [&](const ng::PortSpec& p) { return host::port_accepts(p.type, type); });
     case PortFilter::Side::NeedsOutput:
       return std::any_of(spec.outputs().begin(), spec.outputs().end(),
-                         [&](const ng::PortSpec& p) { return p.type == type || type == ng::type::Any; });
+                         [&](const ng::PortSpec& p) { return host::port_accepts(type, p.type); });
   }
   return true;
 }

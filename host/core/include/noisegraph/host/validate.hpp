@@ -25,6 +25,11 @@ class PluginRegistry;
 /// param_out_of_range, param_not_in_choices.
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry);
 
+/// The link rule shared by validation, the CLI and the editor: an input of type
+/// `input_type` accepts an output of type `output_type` when the two are equal or the
+/// input is ANY (no implicit conversions).
+bool port_accepts(const std::string& input_type, const std::string& output_type);
+
 /// Reads one parameter value as `spec`'s kind and checks range and choices. Returns the
 /// value, or nullopt with `problem` filled (code, message, hint; location and node are the
 /// caller's). Int/Seed accept decimal integers, Float any finite number, Bool true/false,
