@@ -40,6 +40,9 @@ void add_common_params(NodeSpec& spec, const std::string& default_output, int64_
       .param("sample_every", 500)
       .range(0, 1000000)
       .describe("sample grid PNG every N steps (0 = never)")
+      .path_param("data_folder", "")
+      .describe("train on the PNGs of this folder (<label>/*.png, labels 0..9, 28x28; held-out metrics "
+                "from its test/ subfolder if present) instead of Fashion-MNIST; empty = Fashion-MNIST")
       .param("limit_examples", 0)
       .range(0, 60000)
       .describe("use only the first N training images (0 = all 60000)")
@@ -67,6 +70,7 @@ void read_common_params(const NodeCall& call, train::CommonConfig& c) {
   c.checkpoint_every = call.param_int("checkpoint_every");
   c.sample_every = call.param_int("sample_every");
   c.limit_examples = call.param_int("limit_examples");
+  if (!call.param_string("data_folder").empty()) c.data_folder = call.param_path("data_folder");
   c.fp16_output = call.param_bool("fp16");
   c.provenance = "node " + call.spec().id() + " '" + call.node_id() + "'";
 }

@@ -3,8 +3,10 @@
 // autoencoder's scaling factor gives unit-variance latents.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <QImage>
 #include <QtTest/QtTest>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -129,6 +131,36 @@ class TestTraining : public QObject {
     auto model = ng::nn::load_denoiser(c.output);
     QCOMPARE(model->num_classes(), int64_t(10));
     QCOMPARE(model->sample_shape(), (std::vector<int64_t>{1, 32, 32}));
+  }
+
+  void diffusion_trains_on_a_folder_of_labelled_pngs() {
+    auto dir = fresh_dir("png_folder");
+    // 20 real test images written as PNGs into label folders, as a user would supply them.
+    auto real = load_fashion_mnist({}, "t10k", 20);
+    for (int64_t i = 0; i < real.size(); ++i) {
+      QImage img(28, 28, QImage::Format_Grayscale8);
+      for (int y = 0; y < 28; ++y)
+        std::memcpy(img.scanLine(y), real.pixels[i][y].contiguous().data_ptr<uint8_t>(), 28);
+      const auto label = std::to_string(real.labels[i].item<int64_t>());
+      fs::create_directories(dir / "data" / label);
+      QVERIFY(img.save(QString::fromStdString((dir / "data" / label / (QString::number(i).rightJustified(3, '0').toStdString() + ".png")).string())));
+    }
+    auto loaded = load_image_folder(dir / "data");
+    QCOMPARE(loaded.size(), int64_t(20));
+    // Same pixels as the IDX file, in label order.
+    auto order = std::get<1>(at::sort(real.labels, /*stable=*/true, 0, false));
+    QVERIFY(at::equal(loaded.labels, real.labels.index_select(0, order)));
+    QVERIFY(at::equal(loaded.pixels, real.pixels.index_select(0, order)));
+
+    ng::BasicContext ctx;
+    auto c = tiny_pixel_diffusion(dir, 3);
+    c.data_folder = dir / "data";
+    c.limit_examples = 0;
+    auto r = train_diffusion(c, ctx);
+    QCOMPARE(r.steps, int64_t(3));
+    auto file = ng::io::load_safetensors(c.output);
+    QVERIFY(file.meta_or("noisegraph.training", "").find("PNG folder") != std::string::npos);
+    QCOMPARE(ng::nn::load_denoiser(c.output)->num_classes(), int64_t(10));
   }
 
   void checkpoint_from_other_config_is_refused() {

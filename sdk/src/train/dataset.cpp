@@ -6,12 +6,15 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/safetensors.hpp"
+#include "noisegraph/train/train.hpp"
+#include "png_read.hpp"
 
 namespace ng::train {
 
@@ -88,6 +91,42 @@ ImageDataset load_fashion_mnist(const std::filesystem::path& dir_in, const std::
   return d;
 }
 
+ImageDataset load_image_folder(const std::filesystem::path& dir, int64_t limit) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(dir.string() + ": image folder not found");
+  std::vector<std::pair<int64_t, fs::path>> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_directory()) continue;
+    const std::string name = entry.path().filename().string();
+    if (name == "test") continue;  // the held-out split of the same layout (test_data())
+    if (name.size() != 1 || name[0] < '0' || name[0] > '9')
+      throw Error(entry.path().string() + ": label folders must be named 0..9");
+    for (const auto& f : fs::directory_iterator(entry.path(), ec)) {
+      std::string ext = f.path().extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      if (f.is_regular_file() && ext == ".png") files.emplace_back(name[0] - '0', f.path());
+    }
+  }
+  if (ec) throw Error(dir.string() + ": cannot list the folder: " + ec.message());
+  if (files.empty()) throw Error(dir.string() + ": no PNG images in label folders 0..9 (expected <label>/<name>.png)");
+  std::sort(files.begin(), files.end());
+  if (limit > 0 && int64_t(files.size()) > limit) files.resize(size_t(limit));
+  ImageDataset d;
+  d.pixels = at::empty({int64_t(files.size()), 28, 28}, at::kByte);
+  d.labels = at::empty({int64_t(files.size())}, at::kLong);
+  auto* px = d.pixels.data_ptr<uint8_t>();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto img = detail::read_png_gray(files[i].second);
+    if (img.width != 28 || img.height != 28)
+      throw Error(files[i].second.string() + ": image is " + std::to_string(img.width) + "x" +
+                  std::to_string(img.height) + ", expected 28x28 (the Fashion-MNIST size)");
+    std::copy(img.pixels.begin(), img.pixels.end(), px + i * 28 * 28);
+    d.labels[int64_t(i)] = files[i].first;
+  }
+  return d;
+}
+
 at::Tensor to_images(const ImageDataset& data, const at::Tensor& indices) {
   auto px = data.pixels.index_select(0, indices.to(at::kLong)).to(at::kFloat).div_(255.0).unsqueeze(1);
   return at::constant_pad_nd(px, {2, 2, 2, 2}, 0.0);
@@ -140,6 +179,22 @@ void write_png_grid(const std::filesystem::path& path, const at::Tensor& images,
   chunk(png, "IDAT", z);
   chunk(png, "IEND", "");
   io::write_file_atomic(path, png);
+}
+
+ImageDataset training_data(const CommonConfig& c) {
+  return c.data_folder.empty() ? load_fashion_mnist(c.data_dir, "train", c.limit_examples)
+                               : load_image_folder(c.data_folder, c.limit_examples);
+}
+
+ImageDataset test_data(const CommonConfig& c, int64_t limit) {
+  if (!c.data_folder.empty() && std::filesystem::is_directory(c.data_folder / "test"))
+    return load_image_folder(c.data_folder / "test", limit);
+  return load_fashion_mnist(c.data_dir, "t10k", limit);
+}
+
+std::string data_description(const CommonConfig& c, int64_t examples) {
+  if (c.data_folder.empty()) return "Fashion-MNIST train (" + std::to_string(examples) + " images";
+  return "PNG folder " + c.data_folder.generic_string() + " (" + std::to_string(examples) + " images";
 }
 
 }  // namespace ng::train

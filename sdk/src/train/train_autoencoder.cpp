@@ -30,7 +30,7 @@ double mean_psnr(nn::AutoencoderNet& net, const at::Tensor& images) {
 
 TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   TrainResult result;
-  auto data = load_fashion_mnist(cfg.data_dir, "train", cfg.limit_examples);
+  auto data = training_data(cfg);
   torch::manual_seed(cfg.seed);
   nn::AutoencoderNet net(cfg.arch);
   json::Value id = json::Object{};
@@ -40,6 +40,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   id.set("lr", cfg.lr);
   id.set("seed", int64_t(cfg.seed));
   id.set("limit_examples", cfg.limit_examples);
+  if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
   detail::Run run(cfg, ctx, "autoencoder", json::dump(id));
   auto params = detail::named_params(*net);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -50,7 +51,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   ctx.log(LogLevel::Info, "autoencoder: " + std::to_string(nn::parameter_count(*net)) + " parameters, " +
                               std::to_string(data.size()) + " training images");
 
-  auto test = load_fashion_mnist(cfg.data_dir, "t10k", 2000);
+  auto test = test_data(cfg, 2000);
   auto test_images = to_images(test, torch::arange(test.size()));
   net->train();
   for (int64_t step = start; step < cfg.steps; ++step) {
@@ -100,7 +101,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
       {nn::meta::kind, "autoencoder"},
       {nn::meta::config, json::dump(cfg.arch.to_json())},
       {nn::meta::scaling_factor, std::to_string(scaling)},
-      {nn::meta::training, run.provenance(std::max(cfg.steps, start), "Fashion-MNIST train (60000 images, 28x28 padded to 32x32)")},
+      {nn::meta::training, run.provenance(std::max(cfg.steps, start), data_description(cfg, data.size()) + ", 28x28 padded to 32x32)")},
       {nn::meta::metrics, json::dump(metrics)}};
   io::save_safetensors(cfg.output, nn::state_dict(*net, "autoencoder."), md,
                        cfg.fp16_output ? io::DType::F16 : io::DType::F32);

@@ -19,8 +19,8 @@ TrainResult train_classifier(const ClassifierTrainConfig& cfg_in, Context& ctx) 
   if (cfg.noisy && !latent) throw Error("noise-aware classifiers are trained on latents: set an autoencoder");
   cfg.arch.time_conditioned = cfg.noisy;
   TrainResult result;
-  auto data = load_fashion_mnist(cfg.data_dir, "train", cfg.limit_examples);
-  auto test = load_fashion_mnist(cfg.data_dir, "t10k", cfg.limit_examples > 0 ? cfg.limit_examples : 0);
+  auto data = training_data(cfg);
+  auto test = test_data(cfg, cfg.limit_examples > 0 ? cfg.limit_examples : 0);
   std::filesystem::create_directories(cfg.run_dir);
   at::Tensor x_all, x_test;
   if (latent) {
@@ -46,6 +46,7 @@ TrainResult train_classifier(const ClassifierTrainConfig& cfg_in, Context& ctx) 
   id.set("lr", cfg.lr);
   id.set("seed", int64_t(cfg.seed));
   id.set("limit_examples", cfg.limit_examples);
+  if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
   detail::Run run(cfg, ctx, "classifier", json::dump(id));
   auto params = detail::named_params(*net);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -108,7 +109,7 @@ TrainResult train_classifier(const ClassifierTrainConfig& cfg_in, Context& ctx) 
   std::map<std::string, std::string> md = {
       {nn::meta::kind, "classifier"},
       {nn::meta::config, json::dump(cfg.arch.to_json())},
-      {nn::meta::training, run.provenance(std::max(cfg.steps, result.resumed_from), "Fashion-MNIST train (60000 images)")},
+      {nn::meta::training, run.provenance(std::max(cfg.steps, result.resumed_from), data_description(cfg, data.size()) + ")")},
       {nn::meta::metrics, json::dump(metrics)}};
   if (latent) md[nn::meta::autoencoder] = cfg.autoencoder.filename().string();
   if (cfg.noisy) {

@@ -165,7 +165,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     cfg.prompt.dim = cfg.arch.context_dim;
   }
   TrainResult result;
-  auto data = load_fashion_mnist(cfg.data_dir, "train", cfg.limit_examples);
+  auto data = training_data(cfg);
   std::filesystem::create_directories(cfg.run_dir);
   at::Tensor x_all;  // model-space training samples
   std::shared_ptr<Autoencoder> ae;
@@ -209,6 +209,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
   id.set("lr", cfg.lr);
   id.set("seed", int64_t(cfg.seed));
   id.set("limit_examples", cfg.limit_examples);
+  if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
   detail::Run run(cfg, ctx, cfg.objective == "flow" ? "flow" : "diffusion", json::dump(id));
   auto params = detail::named_params(model);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -268,7 +269,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
       {nn::meta::config, json::dump(cfg.arch.to_json())},
       {nn::meta::prediction, cfg.objective},
       {nn::meta::training,
-       run.provenance(std::max(cfg.steps, start), std::string("Fashion-MNIST train (60000 images") +
+       run.provenance(std::max(cfg.steps, start), data_description(cfg, data.size()) +
                                      (ae ? ", encoded with " + cfg.autoencoder.filename().string() : "") + ")")}};
   if (cfg.objective == "flow") {
     md[nn::meta::flow] = R"({"shift":1.0,"multiplier":1000.0})";

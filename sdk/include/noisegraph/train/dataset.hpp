@@ -26,6 +26,13 @@ NG_API std::filesystem::path default_fashion_mnist_dir();
 NG_API ImageDataset load_fashion_mnist(const std::filesystem::path& dir, const std::string& split,
                                        int64_t limit = 0);
 
+/// A folder of labelled PNG images in the Fashion-MNIST format: `<dir>/<label>/*.png`
+/// with label folders named 0..9 and 28x28 images (colour is converted to grey by
+/// luminance). Files are taken in (label, file name) order; `limit` > 0 keeps the first
+/// `limit`. Throws ng::Error naming the folder or file for an empty folder, a folder that
+/// is not a label, an unreadable PNG or a wrong image size.
+NG_API ImageDataset load_image_folder(const std::filesystem::path& dir, int64_t limit = 0);
+
 /// Selected examples as IMAGE tensors: float32 [B,1,32,32] in [0,1], the 28x28 digits
 /// centred with a 2-pixel black border (so they halve cleanly three times).
 NG_API at::Tensor to_images(const ImageDataset& data, const at::Tensor& indices);

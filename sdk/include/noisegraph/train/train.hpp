@@ -22,12 +22,17 @@
 
 #include "noisegraph/context.hpp"
 #include "noisegraph/nn/configs.hpp"
+#include "noisegraph/train/dataset.hpp"
 
 namespace ng::train {
 
 /// Settings shared by all training functions.
 struct NG_API CommonConfig {
   std::filesystem::path data_dir;  ///< IDX files; empty = default_fashion_mnist_dir()
+  /// Non-empty: train on the PNGs of this folder (load_image_folder(): `<label>/*.png`,
+  /// 28x28, labels 0..9) instead of Fashion-MNIST's training split. Held-out metrics use
+  /// its `test/` subfolder (same layout) when there is one, else Fashion-MNIST's test split.
+  std::filesystem::path data_folder;
   std::filesystem::path output;    ///< final .safetensors
   std::filesystem::path run_dir;   ///< checkpoint, loss log, sample grids
   int64_t steps = 1000;
@@ -45,6 +50,16 @@ struct NG_API CommonConfig {
   bool fp16_output = true;
   std::string provenance;          ///< how this run was started (graph file or command)
 };
+
+/// The training examples of a run: `data_folder`'s images if set, else Fashion-MNIST's
+/// training split (first `limit_examples` if > 0).
+NG_API ImageDataset training_data(const CommonConfig& c);
+/// "Fashion-MNIST train (60000 images" or "PNG folder <path> (N images", without the
+/// closing parenthesis, for provenance metadata.
+NG_API std::string data_description(const CommonConfig& c, int64_t examples);
+/// Held-out examples (first `limit` if > 0): `<data_folder>/test` if it exists, else
+/// Fashion-MNIST's test split.
+NG_API ImageDataset test_data(const CommonConfig& c, int64_t limit);
 
 /// KL autoencoder: loss = MSE(recon, image) + kl_weight * KL(q(z|x) || N(0,1)) per
 /// latent element. After training, the latent scaling factor is measured on encoded
