@@ -1,9 +1,10 @@
 // dataset.fashion_mnist: real images as an IMAGE batch (reference sets, img2img inputs).
-#include <ATen/ATen.h>
 #include <noisegraph/error.hpp>
 #include <noisegraph/node.hpp>
 #include <noisegraph/registrar.hpp>
 #include <noisegraph/train/dataset.hpp>
+
+#include "select.hpp"
 
 namespace ng::dataset {
 
@@ -31,17 +32,7 @@ void register_fashion_mnist_node(Registrar& r) {
     const std::string dir = call.param_string("data_dir");
     auto data = train::load_fashion_mnist(dir.empty() ? std::filesystem::path() : call.param_path("data_dir"),
                                           call.param_string("split") == "train" ? "train" : "t10k");
-    const int64_t cls = call.param_int("class"), start = call.param_int("start"), count = call.param_int("count");
-    at::Tensor idx = cls >= 0 ? (data.labels == cls).nonzero().view({-1}) : at::arange(data.size());
-    if (start + count > idx.size(0))
-      throw Error("dataset.fashion_mnist: asked for images " + std::to_string(start) + ".." +
-                  std::to_string(start + count - 1) + " but only " + std::to_string(idx.size(0)) + " match");
-    idx = idx.narrow(0, start, count);
-    std::string labels;
-    auto l = data.labels.index_select(0, idx);
-    for (int64_t i = 0; i < count; ++i) labels += (i ? "," : "") + std::to_string(l[i].item<int64_t>());
-    call.set("images", train::to_images(data, idx));
-    call.set("labels", labels);
+    set_selected_examples(call, data, call.param_int("class"), call.param_int("start"), call.param_int("count"));
   });
   r.add(std::move(spec));
 }

@@ -1,10 +1,11 @@
 // dataset.image_folder: labelled PNGs (<folder>/<label>/*.png) as an IMAGE batch, the same
 // layout the train.* nodes read with their data_folder parameter.
-#include <ATen/ATen.h>
 #include <noisegraph/error.hpp>
 #include <noisegraph/node.hpp>
 #include <noisegraph/registrar.hpp>
 #include <noisegraph/train/dataset.hpp>
+
+#include "select.hpp"
 
 namespace ng::dataset {
 
@@ -32,18 +33,7 @@ void register_image_folder_node(Registrar& r) {
   spec.run([](NodeCall& call) {
     if (call.param_string("folder").empty()) throw Error("parameter 'folder' is empty: name the image folder");
     auto data = train::load_image_folder(call.param_path("folder"));
-    const int64_t cls = call.param_int("class"), start = call.param_int("start");
-    at::Tensor idx = cls >= 0 ? (data.labels == cls).nonzero().view({-1}) : at::arange(data.size());
-    const int64_t count = call.param_int("count") > 0 ? call.param_int("count") : idx.size(0) - start;
-    if (count <= 0 || start + count > idx.size(0))
-      throw Error("asked for images " + std::to_string(start) + ".." + std::to_string(start + std::max<int64_t>(count, 1) - 1) +
-                  " but only " + std::to_string(idx.size(0)) + " match");
-    idx = idx.narrow(0, start, count);
-    std::string labels;
-    auto l = data.labels.index_select(0, idx);
-    for (int64_t i = 0; i < count; ++i) labels += (i ? "," : "") + std::to_string(l[i].item<int64_t>());
-    call.set("images", train::to_images(data, idx));
-    call.set("labels", labels);
+    set_selected_examples(call, data, call.param_int("class"), call.param_int("start"), call.param_int("count"));
   });
   r.add(std::move(spec));
 }
