@@ -127,7 +127,10 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
     if (s == NodeRunState::Queued) ++run_total_;
     if (s == NodeRunState::Done || s == NodeRunState::Cached) ++run_finished_;
     if (s == NodeRunState::Cached) ++run_cached_;
-    if (s == NodeRunState::Running) run_label_->setText(tr("running %1").arg(node));
+    if (s == NodeRunState::Running) {
+      run_label_->setText(tr("running %1").arg(node));
+      if (NodeItem* item = scene_->node_item(node.toStdString())) item->set_note({});
+    }
     if (s == NodeRunState::Failed) problems_->set_run_error(node, m);
     if (run_total_ > 0) progress_->setValue(1000 * run_finished_ / run_total_);
   });
@@ -143,6 +146,9 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
     preview_->add_output(path);
   });
   connect(runner_, &RunController::log, this, [this](const QString& node, int level, const QString& text) {
+    // A node's first info line of a run (a loader's "SD 1.x, eps, 1.07B params ...") stays on its card.
+    if (level == int(ng::LogLevel::Info) && !node.isEmpty())
+      if (NodeItem* item = scene_->node_item(node.toStdString()); item && item->note().isEmpty()) item->set_note(text);
     static const char* names[] = {"debug", "info", "warning", "error"};
     log_->appendPlainText(QStringLiteral("%1%2: %3")
                               .arg(node.isEmpty() ? QString() : node + QStringLiteral(" "))

@@ -109,6 +109,8 @@ void NodeItem::layout() {
   for (size_t i = 0; i < outputs_.size(); ++i) outputs_[i]->setPos(width_, ports_top_ + i * kRow + kRow / 2);
   summary_top_ = ports_top_ + rows * kRow + (rows > 0 && !summary_.isEmpty() ? 6 : 0);
   height_ = summary_top_ + summary_.size() * kSummaryRow + (summary_.isEmpty() && rows == 0 ? 4 : 8);
+  note_top_ = height_;
+  if (!note_.isEmpty()) height_ += note_rect().height() + 6;
   update();
 }
 
@@ -191,6 +193,14 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget
     }
   }
 
+  // The node's own note (what a loader found), dim and wrapped, at the bottom of the card.
+  if (!note_.isEmpty()) {
+    painter->setPen(QPen(colors::card_border, 1));
+    painter->drawLine(QPointF(kPad, note_top_ - 2), QPointF(width_ - kPad, note_top_ - 2));
+    painter->setPen(colors::text_dim);
+    painter->drawText(note_rect(), Qt::TextWordWrap | Qt::AlignLeft | Qt::AlignTop, note_);
+  }
+
   // Progress strip along the bottom edge while running.
   if (state_ == NodeRunState::Running && progress_ >= 0) {
     painter->setPen(Qt::NoPen);
@@ -247,6 +257,19 @@ void NodeItem::set_run_state(NodeRunState state, const QString& error) {
 void NodeItem::set_progress(double fraction) {
   progress_ = fraction;
   update();
+}
+
+QRectF NodeItem::note_rect() const {
+  QFontMetricsF fm(body_font());
+  const QRectF area(kPad, note_top_ + 2, width_ - 2 * kPad, 3 * fm.lineSpacing());
+  const QRectF needed = fm.boundingRect(area, Qt::TextWordWrap, note_);
+  return QRectF(area.topLeft(), QSizeF(area.width(), std::min(needed.height(), area.height())));
+}
+
+void NodeItem::set_note(const QString& note) {
+  if (note == note_) return;
+  note_ = note;
+  layout();
 }
 
 void NodeItem::set_problem(const QString& message) {

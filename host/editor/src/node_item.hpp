@@ -62,6 +62,10 @@ class NodeItem : public QGraphicsObject {
   void set_progress(double fraction);
   /// Marks a validation problem (orange outline, message as tooltip).
   void set_problem(const QString& message);
+  /// What the node reported about itself in the last run (e.g. a loader's "SD 1.x, eps,
+  /// 1.07B params"), shown in small text at the bottom of the card; empty hides it.
+  void set_note(const QString& note);
+  const QString& note() const { return note_; }
 
  Q_SIGNALS:
   /// Emitted while the card is dragged so connections follow.
@@ -73,15 +77,16 @@ class NodeItem : public QGraphicsObject {
  private:
   void layout();
   QRectF card_rect() const { return QRectF(0, 0, width_, height_); }
+  QRectF note_rect() const;
 
   NodeLook look_;
   std::vector<PortItem*> inputs_, outputs_;
   QVector<QPair<QString, QString>> summary_;
   NodeRunState state_ = NodeRunState::Idle;
-  QString error_, problem_;
+  QString error_, problem_, note_;
   double progress_ = -1;
   qreal width_ = 180, height_ = 60;
-  qreal ports_top_ = 0, summary_top_ = 0;
+  qreal ports_top_ = 0, summary_top_ = 0, note_top_ = 0;
 };
 
 }  // namespace ng::editor

@@ -4,9 +4,13 @@
 #include "noisegraph/io/safetensors.hpp"
 
 #include <ATen/ATen.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -210,6 +214,70 @@ std::map<std::string, std::string> read_safetensors_metadata(const std::filesyst
     }
   }
   return meta;
+}
+
+MappedTensorFile::MappedTensorFile(const std::filesystem::path& path) : source_(path.string()) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(source_ + ": no such file");
+  if (!S_ISREG(st.st_mode)) throw Error(source_ + ": not a regular file");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(source_ + ": cannot open file: " + std::strerror(errno));
+  size_ = uint64_t(st.st_size);
+  if (size_ < 8) {
+    ::close(fd);
+    throw Error(source_ + ": not a safetensors file (shorter than 8 bytes)");
+  }
+  void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) throw Error(source_ + ": cannot map file: " + std::strerror(errno));
+  map_ = m;
+  try {
+    const char* bytes = static_cast<const char*>(map_);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+    if (n > kMaxHeaderBytes)
+      throw Error(source_ + ": safetensors header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
+    if (n > size_ - 8)
+      throw Error(source_ + ": truncated file (header claims " + std::to_string(n) + " bytes, file has " +
+                  std::to_string(size_ - 8) + ")");
+    data_start_ = 8 + n;
+    const json::Value header = json::parse(std::string_view(bytes + 8, n), source_ + ": safetensors header");
+    for (const auto& e : parse_header(header, size_ - data_start_, source_, metadata_)) {
+      infos_[e.name] = TensorInfo{e.dtype->dtype, e.shape};
+      spans_[e.name] = Span{e.begin, e.end};
+    }
+  } catch (...) {
+    ::munmap(map_, size_);
+    map_ = nullptr;
+    throw;
+  }
+}
+
+MappedTensorFile::~MappedTensorFile() {
+  if (map_) ::munmap(map_, size_);
+}
+
+at::Tensor MappedTensorFile::load(const std::string& name, at::ScalarType type) const {
+  auto it = infos_.find(name);
+  if (it == infos_.end()) throw Error(source_ + ": missing tensor '" + name + "'");
+  const auto& span = spans_.at(name);
+  const at::ScalarType stored = info(it->second.dtype).scalar;
+  if (at::isFloatingType(stored) != at::isFloatingType(type))
+    throw Error(source_ + ": tensor '" + name + "' is " + dtype_name(it->second.dtype) + ", expected " +
+                (at::isFloatingType(type) ? "a floating type" : "an integer type"));
+  char* base = static_cast<char*>(map_) + data_start_;
+  at::Tensor out = at::empty(it->second.shape, at::TensorOptions().dtype(type));
+  if (span.end > span.begin) {
+    // A view of the mapped bytes (never written: MAP_PRIVATE and copy_ only reads it).
+    at::Tensor view = at::from_blob(base + span.begin, it->second.shape, at::TensorOptions().dtype(stored));
+    out.copy_(view);
+    // Give the file's pages back: the converted copy is what stays resident.
+    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t lo = (uintptr_t(base + span.begin) + page - 1) / page * page;
+    const uintptr_t hi = uintptr_t(base + span.end) / page * page;
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
+  return out;
 }
 
 std::string serialize_safetensors(const std::map<std::string, at::Tensor>& tensors,

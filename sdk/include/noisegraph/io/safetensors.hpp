@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "noisegraph/export.hpp"
 
@@ -69,6 +70,54 @@ NG_API void save_safetensors(const std::filesystem::path& path,
 
 /// Writes bytes to `path` atomically (temp file + rename). Throws ng::Error on failure.
 NG_API void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
+
+/// A safetensors file opened for lazy reading: the file is memory-mapped, the header is
+/// parsed and checked (same checks as load_safetensors) when it is opened, and each tensor
+/// is converted only when asked for. Used for large checkpoints (Stable Diffusion files
+/// of several GB), where reading the whole file into memory first would double the peak
+/// memory. After a tensor is converted its pages are released again, so the resident
+/// memory of a load is the converted tensors, not the file.
+///
+/// Refuses anything that is not a regular file (FIFO, device, folder) with an ng::Error,
+/// so a path like /dev/zero is never read.
+class NG_API MappedTensorFile {
+ public:
+  struct TensorInfo {
+    DType dtype;
+    std::vector<int64_t> shape;
+  };
+
+  /// Maps `path`; throws ng::Error("<path>: ...") when it is missing, not a regular file,
+  /// truncated or its header is invalid.
+  explicit MappedTensorFile(const std::filesystem::path& path);
+  ~MappedTensorFile();
+  MappedTensorFile(const MappedTensorFile&) = delete;
+  MappedTensorFile& operator=(const MappedTensorFile&) = delete;
+
+  /// Every tensor's dtype and shape, by name (from the header; no data is read).
+  const std::map<std::string, TensorInfo>& tensors() const { return infos_; }
+  bool contains(const std::string& name) const { return infos_.count(name) > 0; }
+  /// The header's "__metadata__" map.
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  /// A copy of tensor `name` converted to `type` (floating types to a floating `type`,
+  /// integer types to an integer `type`), contiguous on the CPU. Throws ng::Error naming
+  /// the file when the tensor is absent.
+  at::Tensor load(const std::string& name, at::ScalarType type) const;
+  /// Size of the file in bytes.
+  uint64_t file_size() const { return size_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  struct Span {
+    uint64_t begin, end;
+  };
+  std::string source_;
+  void* map_ = nullptr;
+  uint64_t size_ = 0, data_start_ = 0;
+  std::map<std::string, TensorInfo> infos_;
+  std::map<std::string, Span> spans_;
+  std::map<std::string, std::string> metadata_;
+};
 
 /// "F32", "F16", ... as in the safetensors header.
 NG_API const char* dtype_name(DType d);
