@@ -14,6 +14,8 @@ function(noisegraph_add_plugin name)
   else()
     target_link_libraries(${name} PRIVATE NoiseGraph::sdk ${ARG_LIBRARIES})
   endif()
+  # At least C++17 (the SDK headers need it); a newer CMAKE_CXX_STANDARD still applies.
+  target_compile_features(${name} PRIVATE cxx_std_17)
   set_target_properties(${name} PROPERTIES
     PREFIX ""
     OUTPUT_NAME "${name}"

@@ -11,9 +11,9 @@ status=0
 for preset in vae latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier; do
   build/bin/ng-train "$preset" --steps "$steps" --out "$work/$preset-tool.safetensors" \
     --run "$work/$preset-tool" > "$work/$preset-tool.log" 2>&1
-  build/bin/noisegraph run "graphs/train/$preset.yaml" --quiet \
-    --set "train.steps=$steps" --set "train.output=$work/$preset-graph.safetensors" \
-    --set "train.run_dir=$work/$preset-graph" > "$work/$preset-graph.log" 2>&1
+  build/bin/noisegraph run "graphs/train/$preset.yaml" --quiet --output-dir "$work" \
+    --set "train.steps=$steps" --set "train.output=$preset-graph.safetensors" \
+    --set "train.run_dir=$preset-graph" > "$work/$preset-graph.log" 2>&1
   if python3 scripts/compare-safetensors.py "$work/$preset-tool.safetensors" "$work/$preset-graph.safetensors" \
        > "$work/$preset-compare.txt"; then
     echo "$preset: identical ($(tail -n 1 "$work/$preset-compare.txt"))"

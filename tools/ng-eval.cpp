@@ -6,6 +6,10 @@
 //
 //   ng-eval --model FILE [--vae FILE | --pixel] [--sampler dpmpp_2m] [--scheduler karras]
 //           [--steps 20] [--cfg 3] [--per-class 100] [--seed 1] [--grid out.png] [--json out.json]
+//           [--variance fixed_small|fixed_large|learned]   (ddpm sampler)
+//   ng-eval --model FILE --nll N [--nll-t 50] [--nll-variance learned|fixed_small|fixed_large]
+//           test-set negative log-likelihood (variational bound, bits/dim) of a pixel VP model
+//           on the first N test images, class-conditional (see nll_bits_per_dim below)
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -16,7 +20,10 @@
 #include <thread>
 
 #include "noisegraph/diffusion/guider.hpp"
+#include "noisegraph/diffusion/learned_variance.hpp"
+#include "noisegraph/diffusion/model_sampling.hpp"
 #include "noisegraph/diffusion/noise.hpp"
+#include "noisegraph/diffusion/schedule.hpp"
 #include "noisegraph/diffusion/samplers.hpp"
 #include "noisegraph/diffusion/sigmas.hpp"
 #include "noisegraph/error.hpp"
@@ -50,6 +57,61 @@ at::Tensor features(ng::nn::FeatureClassifier& c, const at::Tensor& images) {
   return at::cat(parts);
 }
 
+// The variational bound L_T + sum_t L_t + L_0 (Ho et al. 2020, eq. 5; Improved DDPM sec. 2)
+// in bits/dim for the first n test images, conditioned on their true class. The sum over the
+// T timesteps is estimated by stratified sampling: K timesteps per image, one uniformly in
+// each of K equal strata, weighted T/K (unbiased; exact when K = T), plus L_0 and L_T exactly.
+// v is the model's own (learned) or -1 / +1 (the fixed small / large variance on the same eps).
+// Returns {mean, standard error over images}.
+std::pair<double, double> nll_bits_per_dim(ng::Denoiser& model, int64_t n, int64_t K, const std::string& variance,
+                                           uint64_t seed) {
+  auto* vp = dynamic_cast<const ng::diffusion::DiscreteVPSampling*>(&model.sampling());
+  if (!vp) throw ng::Error("--nll needs a discrete-time VP (DDPM-family) model");
+  const auto abar = vp->alphas_cumprod();
+  const int64_t T = abar.size(0);
+  const auto betas = at::cat({1.0 - abar.narrow(0, 0, 1), 1.0 - abar.narrow(0, 1, T - 1) / abar.narrow(0, 0, T - 1)});
+  const auto tab = ng::diffusion::PosteriorTables::from_betas(betas);
+  auto* vo = dynamic_cast<ng::diffusion::VarianceOutput*>(&model);
+  auto test = ng::train::load_fashion_mnist({}, "t10k", n);
+  const auto x0_all = ng::train::to_images(test, at::arange(test.size())).to(at::kDouble) * 2.0 - 1.0;
+  auto gen = ng::Context::make_generator(seed);
+  at::Tensor total = ng::diffusion::prior_bits(tab, x0_all);  // [n]
+  const int64_t B = 100;
+  for (int64_t k = -1; k < K; ++k) {  // k = -1: L_0 (t = 0) exactly
+    for (int64_t i = 0; i < n; i += B) {
+      const int64_t b = std::min(B, n - i);
+      const auto x0 = x0_all.narrow(0, i, b);
+      at::Tensor t;
+      if (k < 0) {
+        t = at::zeros({b}, at::kLong);
+      } else {  // stratum [1 + k (T-1)/K, 1 + (k+1) (T-1)/K)
+        const double lo = 1.0 + double(k) * double(T - 1) / double(K), w = double(T - 1) / double(K);
+        t = (at::rand({b}, gen, at::kDouble) * w + lo).floor().clamp(1, T - 1).to(at::kLong);
+      }
+      const auto noise = at::randn(x0.sizes(), gen, at::kDouble);
+      const auto sig = ng::diffusion::vp_sigmas(abar).index_select(0, t);
+      const auto x = x0 + sig.view({b, 1, 1, 1}) * noise;  // sigma space
+      ng::DenoiserCondition cond;
+      cond.class_ids = test.labels.narrow(0, i, b);
+      const auto d = model.denoise(x.to(at::kFloat), sig.to(at::kFloat), cond).to(at::kDouble);
+      const auto eps = (x - d) / sig.view({b, 1, 1, 1});
+      at::Tensor v;
+      if (variance == "learned") {
+        if (!vo || !vo->last_variance_interpolation().defined())
+          throw ng::Error("--nll-variance learned needs a model trained with learned_variance");
+        v = vo->last_variance_interpolation().to(at::kDouble);
+      } else {
+        v = at::full_like(x0, variance == "fixed_large" ? 1.0 : -1.0);
+      }
+      const auto xt = abar.index_select(0, t).sqrt().view({b, 1, 1, 1}) * x;
+      const auto terms = ng::diffusion::vlb_terms_bits(tab, x0, xt, t, eps, v);
+      total.narrow(0, i, b).add_(k < 0 ? terms : terms * (double(T - 1) / double(K)));
+    }
+    std::fprintf(stderr, "nll stratum %lld/%lld\n", (long long)(k + 1), (long long)K);
+  }
+  return {total.mean().item<double>(), total.std().item<double>() / std::sqrt(double(n))};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +121,14 @@ int main(int argc, char** argv) {
     const std::string model_path = arg(argc, argv, "--model", "");
     if (model_path.empty()) throw ng::Error("--model is required");
     auto model = ng::nn::load_denoiser(model_path);
+    if (const std::string nll = arg(argc, argv, "--nll", ""); !nll.empty()) {
+      const std::string variance = arg(argc, argv, "--nll-variance", "learned");
+      const auto [bpd, se] = nll_bits_per_dim(*model, std::stoll(nll), std::stoll(arg(argc, argv, "--nll-t", "50")),
+                                             variance, std::stoull(arg(argc, argv, "--seed", "1")));
+      std::printf("{\"model\": \"%s\", \"test_images\": %s, \"variance\": \"%s\", \"nll_bits_per_dim\": %.4f, "
+                  "\"standard_error\": %.4f}\n", model_path.c_str(), nll.c_str(), variance.c_str(), bpd, se);
+      return 0;
+    }
     std::shared_ptr<ng::Autoencoder> ae;
     const bool pixel = flag(argc, argv, "--pixel");
     if (!pixel) ae = ng::nn::load_autoencoder(arg(argc, argv, "--vae", "models/fmnist-vae.safetensors"));
@@ -76,6 +146,7 @@ int main(int argc, char** argv) {
     ng::BasicContext ctx;
     ng::diffusion::SamplerOptions sampler_options;
     sampler_options.clip_x0 = std::stod(arg(argc, argv, "--clip-x0", "0"));
+    sampler_options.variance = arg(argc, argv, "--variance", "fixed_small");
     auto sampler = ng::diffusion::make_sampler(sampler_name, sampler_options);
     auto sigmas = ng::diffusion::scheduler_sigmas(scheduler, model->sampling(), steps).to(at::kFloat);
     const auto shape = model->sample_shape();
@@ -124,6 +195,7 @@ int main(int argc, char** argv) {
     r.set("scheduler", scheduler);
     r.set("steps", steps);
     r.set("cfg", cfg);
+    if (sampler_name == "ddpm") r.set("variance", sampler_options.variance);
     r.set("images", n);
     r.set("seconds", secs);
     r.set("accuracy", accuracy);

@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm
+//   presets: vae, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm> "
+    std::cerr << "usage: ng-train <vae|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -100,6 +100,23 @@ int main(int argc, char** argv) {
       c.schedule = "linear";
       c.beta_start = 1e-4;
       c.beta_end = 0.02;
+      r = ng::train::train_diffusion(c, ctx);
+    } else if (preset == "pixel-ddpm-lv") {
+      // graphs/train/pixel-ddpm-learned-variance.yaml: pixel-ddpm with Improved DDPM's
+      // learned variance (hybrid loss) and cosine schedule.
+      ng::train::DiffusionTrainConfig c;
+      common(c, argc, argv, preset, 20000, 32, 5e-4);
+      c.arch.in_channels = c.arch.out_channels = 1;
+      c.arch.sample_size = 32;
+      c.arch.channels = {32, 64, 64};
+      c.arch.attention_resolutions = {8};
+      c.arch.num_classes = 10;
+      c.arch.learned_variance = true;
+      c.conditioning = "class";
+      c.objective = "eps";
+      c.schedule = "cosine";
+      c.vlb_weight = 0.001;
+      c.provenance = "tools/ng-train pixel-ddpm-lv (same settings as graphs/train/pixel-ddpm-learned-variance.yaml)";
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-classifier") {
       ng::train::ClassifierTrainConfig c;

@@ -159,6 +159,7 @@ int time_checkpoint(const std::string& path, const std::vector<int>& sizes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines appear as they are measured, also in a log file
   try {
     const std::vector<std::string> a(argv + 1, argv + argc);
     if (a.size() == 3 && a[0] == "make") return make(a[1], a[2]);

@@ -2,70 +2,60 @@
 
 #include <charconv>
 
+#include <noisegraph/abi.hpp>
+#include <noisegraph/host/plugin_registry.hpp>
+#include <noisegraph/host/validate.hpp>
+
 namespace ng::cli {
 
-std::string Args::value(const std::string& name, const std::string& fallback) const {
-  auto it = values.find(name);
-  return it == values.end() || it->second.empty() ? fallback : it->second.back();
+namespace fs = std::filesystem;
+
+CLI::Validator integer_in(long long min, long long max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        long long v = 0;
+        auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || r.ec == std::errc::invalid_argument || r.ptr != text.data() + text.size())
+          return "expects an integer, found '" + text + "'";
+        if (r.ec != std::errc() || v < min || v > max)
+          return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", found " + text;
+        return {};
+      },
+      "");
 }
 
-const std::vector<std::string>& Args::all(const std::string& name) const {
-  static const std::vector<std::string> none;
-  auto it = values.find(name);
-  return it == values.end() ? none : it->second;
-}
-
-long long Args::integer(const std::string& name, long long min, long long max) const {
-  const std::string text = value(name);
-  long long v = 0;
-  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || text.empty())
-    throw UsageError(name + " expects an integer, found '" + text + "'");
-  if (v < min || v > max)
-    throw UsageError(name + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", found " + text);
-  return v;
-}
-
-Args parse_args(const std::string& command, const std::vector<std::string>& args, const OptionSpec& spec) {
-  Args out;
-  out.command = command;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a.size() < 2 || a[0] != '-' || a == "-") {
-      out.positional.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-      continue;
-    }
-    std::string name = a;
-    std::string value;
-    bool inline_value = false;
-    if (auto eq = a.find('='); eq != std::string::npos && a.compare(0, 2, "--") == 0) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      inline_value = true;
-    }
-    if (spec.with_value.count(name)) {
-      if (!inline_value) {
-        if (i + 1 >= args.size()) throw UsageError(name + " needs a value");
-        value = args[++i];
-      }
-      out.values[name].push_back(value);
-    } else if (spec.flags.count(name)) {
-      if (inline_value) throw UsageError(name + " takes no value");
-      out.flags.insert(name);
-    } else {
-      std::string known;
-      for (const auto& o : spec.with_value) known += " " + o;
-      for (const auto& o : spec.flags) known += " " + o;
-      throw UsageError("unknown option '" + name + "' for '" + command + "'" +
-                       (known.empty() ? std::string(" (it takes no options)") : "; options:" + known));
-    }
+std::vector<std::string> option_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : command.get_options()) {
+    for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+    for (const auto& s : o->get_snames()) names.push_back("-" + s);
   }
-  return out;
+  return names;
+}
+
+void reject_extras(const CLI::App& command) {
+  const auto extras = command.remaining();
+  const std::string name = command.get_name();
+  for (const auto& e : extras) {
+    if (e.size() < 2 || e[0] != '-') continue;
+    const std::string option = e.substr(0, e.find('='));
+    auto close = host::did_you_mean(option, option_names(command));
+    throw UsageError("unknown option '" + option + "' for '" + name + "'" +
+                     (close.empty() ? std::string() : "; did you mean '" + close.front() + "'?"));
+  }
+  if (!extras.empty()) throw UsageError("unexpected argument '" + extras.front() + "' for '" + name + "'");
+}
+
+fs::path docs_dir() {
+  std::error_code ec;
+  const fs::path installed = (host::executable_dir() / ".." / NOISEGRAPH_INSTALL_DOCDIR).lexically_normal();
+  if (fs::is_directory(installed, ec)) return installed;
+  if (fs::is_directory(NOISEGRAPH_SOURCE_DOCS_DIR, ec)) return NOISEGRAPH_SOURCE_DOCS_DIR;
+  return {};
+}
+
+std::string version_line() {
+  return std::string("noisegraph ") + NOISEGRAPH_VERSION + " (LibTorch " + NOISEGRAPH_TORCH_VERSION + ")";
 }
 
 }  // namespace ng::cli

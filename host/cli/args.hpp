@@ -1,10 +1,11 @@
 #pragma once
-// Command-line parsing for the noisegraph CLI.
-#include <map>
-#include <set>
+// Command-line parsing helpers for the noisegraph CLI (on top of CLI11).
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace ng::cli {
 
@@ -17,28 +18,22 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Args {
-  std::string command;
-  std::vector<std::string> positional;
-  std::map<std::string, std::vector<std::string>> values;  ///< option -> every value given
-  std::set<std::string> flags;                             ///< options without a value
+/// A CLI11 check: the value is an integer in [min, max], with a message that says so.
+CLI::Validator integer_in(long long min, long long max);
 
-  bool flag(const std::string& name) const { return flags.count(name) > 0; }
-  /// Last value of an option, or `fallback`.
-  std::string value(const std::string& name, const std::string& fallback = {}) const;
-  bool has(const std::string& name) const { return values.count(name) > 0; }
-  const std::vector<std::string>& all(const std::string& name) const;
-  /// The option as an integer in [min, max]; throws UsageError otherwise.
-  long long integer(const std::string& name, long long min, long long max) const;
-};
+/// Throws UsageError for what CLI11 left over on `command` (it allows extras so that
+/// we can word the message): an unknown option, with the closest known ones, or a
+/// surplus argument.
+void reject_extras(const CLI::App& command);
 
-struct OptionSpec {
-  std::set<std::string> with_value;  ///< e.g. "--set", "--output-dir"
-  std::set<std::string> flags;       ///< e.g. "--quiet"
-};
+/// Options of `command` as written on the command line ("--set", "-h", ...).
+std::vector<std::string> option_names(const CLI::App& command);
 
-/// Parses `args` (after the command name): "--opt value", "--opt=value", flags, and
-/// positionals; "--" ends options. Throws UsageError for unknown options.
-Args parse_args(const std::string& command, const std::vector<std::string>& args, const OptionSpec& spec);
+/// Where the documentation is: <prefix>/share/doc/noisegraph when installed, the
+/// source tree's docs/ otherwise; empty when neither exists.
+std::filesystem::path docs_dir();
+
+/// "noisegraph 0.1.0 (LibTorch 1.13.0)".
+std::string version_line();
 
 }  // namespace ng::cli

@@ -1,5 +1,13 @@
 // `noisegraph nodes`, `describe` and `plugins`: what the loaded plugins offer.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 
 #include <noisegraph/host/validate.hpp>
 
@@ -10,12 +18,73 @@ namespace ng::cli {
 
 namespace {
 
+bool is_abbreviation_end(const std::string& text, std::size_t dot) {
+  static const char* kAbbreviations[] = {"e.g", "i.e", "etc", "vs", "approx", "cf", "resp", "Fig", "Eq"};
+  for (const char* a : kAbbreviations) {
+    const std::size_t n = std::strlen(a);
+    if (dot >= n && text.compare(dot - n, n, a) == 0 && (dot == n || !std::isalnum((unsigned char)text[dot - n - 1])))
+      return true;
+  }
+  return false;
+}
+
+// The first sentence of a description: up to a '.', '!' or '?' that ends a sentence
+// (followed by a blank line, the end, or a space and a capital letter), never inside
+// "e.g." or a number like 0.5.
 std::string first_sentence(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') return text.substr(0, i);
-    if (text[i] == '.' && (i + 1 == text.size() || text[i + 1] == ' ' || text[i + 1] == '\n')) return text.substr(0, i + 1);
+    if (text.compare(i, 2, "\n\n") == 0) return text.substr(0, i);
+    const char c = text[i];
+    if (c != '.' && c != '!' && c != '?') continue;
+    if (i + 1 == text.size()) return text;
+    std::size_t j = i + 1;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\n')) ++j;
+    if (j == i + 1) continue;  // "0.5", "a.b"
+    if (j == text.size()) return text.substr(0, i + 1);
+    if (!std::isupper((unsigned char)text[j]) && text[j] != '`') continue;
+    if (c == '.' && is_abbreviation_end(text, i)) continue;
+    return text.substr(0, i + 1);
   }
   return text;
+}
+
+// Words of `text` wrapped to lines of at most `width` characters (a longer word gets a
+// line of its own); later lines are indented by `indent`.
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
+  std::string out, line;
+  std::size_t limit = width > indent + 20 ? width - indent : 20;
+  std::size_t start = 0;
+  auto flush = [&] {
+    if (!out.empty()) out += "\n" + std::string(indent, ' ');
+    out += line;
+    line.clear();
+  };
+  while (start < text.size()) {
+    std::size_t end = text.find_first_of(" \n", start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() > limit) flush();
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || out.empty()) flush();
+  return out;
+}
+
+std::size_t terminal_width() {
+  if (const char* c = std::getenv("COLUMNS")) {
+    long v = std::strtol(c, nullptr, 10);
+    if (v >= 40 && v <= 1000) return std::size_t(v);
+  }
+  struct winsize ws {};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+  return 100;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower((unsigned char)c));
+  return s;
 }
 
 std::string version_text(ng::NodeVersion v) { return std::to_string(v.major) + "." + std::to_string(v.minor); }
@@ -30,18 +99,65 @@ std::string pad(std::string s, std::size_t width) {
   return s;
 }
 
-}  // namespace
+// Test fixtures: the `testing` plugin is built for the test suite (never installed);
+// in a build tree it sits next to the real plugins, so listings leave it out.
+bool is_test_only(const host::NodeType& t) { return t.plugin == "testing"; }
 
-int cmd_nodes(const std::vector<std::string>& argv) {
-  OptionSpec spec;
-  spec.with_value = {"--plugins"};
-  spec.flags = {"--json"};
-  const Args args = parse_args("nodes", argv, spec);
-  if (!args.positional.empty()) throw UsageError("nodes takes no arguments (did you mean 'describe TYPE'?)");
+// "sampling" matches "sampling" and "sampling/guidance".
+bool in_category(const host::NodeType& t, const std::string& category) {
+  const std::string c = lower(t.spec.category_name()), want = lower(category);
+  return c == want || c.compare(0, want.size() + 1, want + "/") == 0;
+}
+
+bool mentions(const host::NodeType& t, const std::string& text) {
+  const std::string want = lower(text);
+  for (const std::string& field : {t.spec.id(), t.spec.display_name(), t.spec.category_name(), t.spec.description()})
+    if (lower(field).find(want) != std::string::npos) return true;
+  return false;
+}
+
+struct InfoArgs {
+  std::vector<std::string> plugins;
+  bool json = false;
+};
+
+struct NodesArgs : InfoArgs {
+  std::string text, category;
+  bool all = false;
+};
+
+int list_nodes(const CLI::App& command, const NodesArgs& args) {
+  reject_extras(command);
   host::PluginRegistry registry;
-  load_plugins(registry, args);
-  const auto types = registry.node_types();
-  if (args.flag("--json")) {
+  load_plugins(registry, args.plugins);
+  std::vector<const host::NodeType*> types, visible;
+  for (const auto* t : registry.node_types())
+    if (args.all || !is_test_only(*t)) visible.push_back(t);
+  if (!args.category.empty()) {
+    std::vector<std::string> categories;
+    for (const auto* t : visible) {
+      const std::string& c = t->spec.category_name();
+      if (!c.empty() && std::find(categories.begin(), categories.end(), c) == categories.end()) categories.push_back(c);
+      if (in_category(*t, args.category)) types.push_back(t);
+    }
+    if (types.empty()) {
+      std::sort(categories.begin(), categories.end());
+      auto close = host::did_you_mean(args.category, categories);
+      std::string known;
+      for (const auto& c : categories) known += (known.empty() ? "" : ", ") + c;
+      throw UsageError("--category: no node type is in category '" + args.category + "'" +
+                       (close.empty() ? " (categories: " + known + ")" : "; did you mean '" + close.front() + "'?"));
+    }
+  } else {
+    types = visible;
+  }
+  if (!args.text.empty()) {
+    std::vector<const host::NodeType*> matching;
+    for (const auto* t : types)
+      if (mentions(*t, args.text)) matching.push_back(t);
+    types = matching;
+  }
+  if (args.json) {
     ng::json::Array list;
     for (const auto* t : types) list.push_back(node_type_json(*t));
     std::printf("%s\n", ng::json::dump(list, true).c_str());
@@ -49,23 +165,64 @@ int cmd_nodes(const std::vector<std::string>& argv) {
   }
   std::size_t width = 0;
   for (const auto* t : types) width = std::max(width, t->spec.id().size());
-  for (const auto* t : types)
+  const std::size_t indent = width + 8;
+  for (const auto* t : types) {
+    const std::string about = first_sentence(t->spec.description().empty() ? t->spec.display_name() : t->spec.description());
     std::printf("%s  %-5s %s\n", pad(t->spec.id(), width).c_str(), version_text(t->spec.version()).c_str(),
-                first_sentence(t->spec.description().empty() ? t->spec.display_name() : t->spec.description()).c_str());
-  std::fprintf(stderr, "%zu node type(s) from %zu plugin(s)%s\n", types.size(), registry.plugins().size(),
+                wrap(about, indent, terminal_width()).c_str());
+  }
+  std::fprintf(stderr, "%zu node type(s)%s from %zu plugin(s)%s\n", types.size(),
+               args.text.empty() && args.category.empty() ? "" : " matching", registry.plugins().size(),
                registry.failures().empty() ? "" : "; some plugins failed to load, see 'noisegraph plugins'");
+  if (types.empty() && !args.text.empty()) return kGraphError;
   return kOk;
 }
 
-int cmd_describe(const std::vector<std::string>& argv) {
-  OptionSpec spec;
-  spec.with_value = {"--plugins"};
-  spec.flags = {"--json"};
-  const Args args = parse_args("describe", argv, spec);
-  if (args.positional.size() != 1) throw UsageError("describe expects one node type id, e.g. 'describe image.load'");
+int describe_node(const CLI::App& command, const std::string& id, const InfoArgs& args);
+int list_plugins(const CLI::App& command, const InfoArgs& args);
+
+}  // namespace
+
+Command add_nodes_command(CLI::App& app) {
+  auto args = std::make_shared<NodesArgs>();
+  CLI::App* c = app.add_subcommand("nodes", "List node types (all, or those matching TEXT or a category)");
+  c->allow_extras();
+  c->add_option("text", args->text, "Only node types whose id, name, category or description contains TEXT")
+      ->type_name("TEXT");
+  c->add_option("-c,--category", args->category, "Only node types in CATEGORY or its subcategories (e.g. sampling)")
+      ->type_name("CATEGORY");
+  c->add_flag("--all", args->all, "Also list the test suite's fixture nodes (plugin 'testing')");
+  c->add_flag("--json", args->json, "Print full descriptions as JSON");
+  add_plugins_option(*c, args->plugins);
+  return [c, args] { return list_nodes(*c, *args); };
+}
+
+Command add_describe_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  auto id = std::make_shared<std::string>();
+  CLI::App* c = app.add_subcommand("describe", "Show a node type's ports and parameters");
+  c->allow_extras();
+  c->add_option("type", *id, "Node type id, e.g. sample.ksampler")->required()->type_name("TYPE");
+  c->add_flag("--json", args->json, "Print as JSON");
+  add_plugins_option(*c, args->plugins);
+  return [c, args, id] { return describe_node(*c, *id, *args); };
+}
+
+Command add_plugins_command(CLI::App& app) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* c = app.add_subcommand("plugins", "List loaded plugins and the ones that failed, with reasons");
+  c->allow_extras();
+  c->add_flag("--json", args->json, "Print as JSON");
+  add_plugins_option(*c, args->plugins);
+  return [c, args] { return list_plugins(*c, *args); };
+}
+
+namespace {
+
+int describe_node(const CLI::App& command, const std::string& id, const InfoArgs& args) {
+  reject_extras(command);
   host::PluginRegistry registry;
-  load_plugins(registry, args);
-  const std::string id = args.positional.front();
+  load_plugins(registry, args.plugins);
   const host::NodeType* t = registry.find(id);
   if (!t) {
     auto close = host::did_you_mean(id, registry.node_type_ids());
@@ -73,7 +230,7 @@ int cmd_describe(const std::vector<std::string>& argv) {
     for (const auto& c : close) hint += (hint.empty() ? "" : ", ") + c;
     throw UsageError("no node type '" + id + "'" + (hint.empty() ? " ('noisegraph nodes' lists them)" : "; did you mean " + hint + "?"));
   }
-  if (args.flag("--json")) {
+  if (args.json) {
     std::printf("%s\n", ng::json::dump(node_type_json(*t), true).c_str());
     return kOk;
   }
@@ -116,21 +273,17 @@ int cmd_describe(const std::vector<std::string>& argv) {
   return kOk;
 }
 
-int cmd_plugins(const std::vector<std::string>& argv) {
-  OptionSpec spec;
-  spec.with_value = {"--plugins"};
-  spec.flags = {"--json"};
-  const Args args = parse_args("plugins", argv, spec);
-  if (!args.positional.empty()) throw UsageError("plugins takes no arguments");
+int list_plugins(const CLI::App& command, const InfoArgs& args) {
+  reject_extras(command);
   host::PluginRegistry registry;
-  load_plugins(registry, args);
-  if (args.flag("--json")) {
+  load_plugins(registry, args.plugins);
+  if (args.json) {
     std::printf("%s\n", ng::json::dump(plugins_json(registry), true).c_str());
     return kOk;
   }
   std::printf("search path:\n");
   std::vector<std::filesystem::path> extra;
-  for (const auto& d : args.all("--plugins")) extra.emplace_back(d);
+  for (const auto& d : args.plugins) extra.emplace_back(d);
   for (const auto& d : host::PluginRegistry::default_search_path(extra)) std::printf("  %s\n", d.c_str());
   std::printf("loaded (%zu):\n", registry.plugins().size());
   for (const auto& p : registry.plugins())
@@ -142,4 +295,5 @@ int cmd_plugins(const std::vector<std::string>& argv) {
   return kOk;
 }
 
+}  // namespace
 }  // namespace ng::cli

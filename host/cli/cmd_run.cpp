@@ -6,10 +6,15 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <thread>
 
+#include <ATen/Parallel.h>
+
 #include <noisegraph/host/executor.hpp>
+#include <noisegraph/io/pending_files.hpp>
 #include <noisegraph/host/graph_io.hpp>
+#include <noisegraph/host/output_dir.hpp>
 #include <noisegraph/host/validate.hpp>
 
 #include "commands.hpp"
@@ -26,8 +31,10 @@ namespace fs = std::filesystem;
 std::atomic<host::Executor*> g_executor{nullptr};
 std::atomic<int> g_interrupts{0};
 
+// SIGTERM is handled like Ctrl-C: stop within one step, files written so far are listed.
 void on_sigint(int) {
   if (g_interrupts.fetch_add(1) >= 1) {
+    ng::io::remove_pending_files();  // no half-written .part or .tmp file stays behind
     const char msg[] = "\nnoisegraph: interrupted again, quitting\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
     ::_exit(kCancelled);
@@ -45,14 +52,17 @@ class SigintGuard {
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_);
+    sigaction(SIGTERM, &sa, &old_term_);
   }
   ~SigintGuard() {
+    sigaction(SIGTERM, &old_term_, nullptr);
     sigaction(SIGINT, &old_, nullptr);
     g_executor.store(nullptr);
   }
 
  private:
   struct sigaction old_ {};
+  struct sigaction old_term_ {};
 };
 
 void print_problems(const std::vector<host::Problem>& problems) {
@@ -95,41 +105,93 @@ void write_report(const std::string& path, const host::RunResult& result, const 
 
 }  // namespace
 
-void load_plugins(host::PluginRegistry& registry, const Args& args) {
-  std::vector<fs::path> extra;
-  for (const auto& d : args.all("--plugins")) extra.emplace_back(d);
+void add_plugins_option(CLI::App& command, std::vector<std::string>& dirs) {
+  command.add_option("--plugins", dirs, "Also load plugins from DIR, before the default folders (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+}
+
+void load_plugins(host::PluginRegistry& registry, const std::vector<std::string>& dirs) {
+  std::vector<fs::path> extra(dirs.begin(), dirs.end());
   registry.load_default(extra);
 }
 
-int cmd_run(const std::vector<std::string>& argv) {
-  OptionSpec spec;
-  spec.with_value = {"--set", "--output-dir", "--seed", "--threads", "--device", "--report", "--plugins", "--models"};
-  spec.flags = {"--quiet", "--verbose"};
-  const Args args = parse_args("run", argv, spec);
-  if (args.positional.size() != 1) throw UsageError("run expects one graph file, e.g. 'noisegraph run graph.yaml'");
-  const bool quiet = args.flag("--quiet");
+namespace {
+
+struct RunArgs {
+  std::string graph;
+  std::vector<std::string> sets, models, plugins;
+  std::string output_dir = host::default_output_dir().string();
+  int64_t seed = 0;
+  int threads = 0;
+  std::string device = "cpu";
+  std::string report;
+  bool quiet = false, verbose = false;
+};
+
+int run_graph(const CLI::App& command, const RunArgs& args);
+int validate_graph(const CLI::App& command, const std::string& path, const std::vector<std::string>& plugins, bool json);
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* c = app.add_subcommand("run", "Run a graph (validates it first)");
+  c->allow_extras();
+  c->add_option("graph", args->graph, "Graph file (.yaml)")->required()->type_name("GRAPH");
+  c->add_option("--set", args->sets,
+                "Override a parameter (repeatable), e.g. --set sample.steps=30")
+      ->type_name("NODE.PARAM=VALUE")
+      ->allow_extra_args(false);
+  c->add_option("--output-dir", args->output_dir,
+                "Where output nodes write (default: $NOISEGRAPH_OUTPUT_DIR or ~/Pictures/NoiseGraph, "
+                "as in the editor)")
+      ->type_name("DIR");
+  c->add_option("--seed", args->seed, "Set every seed parameter of the graph to N (N >= 0)")->type_name("N")->check(
+      integer_in(0, std::numeric_limits<int64_t>::max()));
+  c->add_option("--threads", args->threads, "LibTorch threads, 1 to 4096 (default: all cores)")->type_name("N")->check(integer_in(1, 4096));
+  c->add_option("--device", args->device, "Device for models: cpu, cuda or cuda:N")->type_name("DEVICE")->default_str("cpu");
+  c->add_option("--models", args->models, "Extra folder searched for model files (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  c->add_option("--report", args->report, "Write a JSON report of the run (also on failure)")->type_name("FILE.json");
+  add_plugins_option(*c, args->plugins);
+  c->add_flag("-q,--quiet", args->quiet, "Print only warnings, errors and the files written");
+  c->add_flag("-v,--verbose", args->verbose, "Also print debug messages from nodes");
+  return [c, args] { return run_graph(*c, *args); };
+}
+
+namespace {
+
+int run_graph(const CLI::App& command, const RunArgs& args) {
+  reject_extras(command);
+  const bool quiet = args.quiet;
 
   host::RunOptions options;
-  options.output_dir = args.value("--output-dir", "output");
-  if (args.has("--seed")) options.seed = args.integer("--seed", 0, std::numeric_limits<int64_t>::max());
-  options.threads = args.has("--threads") ? int(args.integer("--threads", 1, 4096)) : int(std::thread::hardware_concurrency());
-  options.device = args.value("--device", "cpu");
-  for (const auto& d : args.all("--models")) options.model_search_path.emplace_back(d);
+  options.output_dir = args.output_dir;
+  if (command.count("--seed")) options.seed = args.seed;
+  options.threads = command.count("--threads") ? args.threads : int(std::thread::hardware_concurrency());
+  options.device = args.device;
+  for (const auto& d : args.models) options.model_search_path.emplace_back(d);
   if (std::string why = host::device_problem(options.device); !why.empty()) throw UsageError("--device: " + why);
-  const std::string report_path = args.value("--report");
+  const std::string report_path = args.report;
   if (!report_path.empty()) {
     fs::path dir = fs::path(report_path).parent_path();
     std::error_code ec;
-    if (!dir.empty() && !fs::is_directory(dir, ec)) throw UsageError("--report: folder '" + dir.string() + "' does not exist");
+    // Created now (it may be the output folder), so a bad path fails before a long run.
+    if (!dir.empty() && !fs::is_directory(dir, ec) && (!fs::create_directories(dir, ec) || ec))
+      throw UsageError("--report: cannot create folder '" + dir.string() + "'" + (ec ? ": " + ec.message() : ""));
   }
 
   RunInfo info;
-  info.graph = args.positional.front();
+  info.graph = args.graph;
   std::error_code ec;
   info.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
   info.seed = options.seed;
   info.device = options.device;
   info.threads = options.threads;
+  info.overrides = args.sets;
+  info.started_at = utc_timestamp();
 
   host::RunResult result;
   auto finish = [&](int code) {
@@ -150,8 +212,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   }
 
   host::PluginRegistry registry;
-  load_plugins(registry, args);
-  for (const auto& s : args.all("--set")) apply_override(graph, registry, s);
+  load_plugins(registry, args.plugins);
+  for (const auto& s : args.sets) apply_override(graph, registry, s);
 
   result.problems = host::validate(graph, registry);
   if (!result.problems.empty()) {
@@ -167,10 +229,11 @@ int cmd_run(const std::vector<std::string>& argv) {
   host::Executor executor(registry);
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   {
-    ProgressPrinter printer(stderr, tty, quiet, args.flag("--verbose"));
+    ProgressPrinter printer(stderr, tty, quiet, args.verbose);
     SigintGuard guard(executor);
     result = executor.run(graph, options, &printer);
   }
+  info.threads = at::get_num_threads();  // what ran, after the executor's clamp
 
   for (const auto& f : result.files) std::printf("%s\n", f.path.c_str());
   std::fflush(stdout);
@@ -180,8 +243,8 @@ int cmd_run(const std::vector<std::string>& argv) {
       if (!quiet) {
         std::size_t cached = 0;
         for (const auto& n : result.nodes) cached += n.cached ? 1 : 0;
-        std::fprintf(stderr, "done in %.2f s: %zu node(s) run, %zu from cache, %zu file(s) written to %s\n",
-                     result.wall_ms / 1000.0, result.nodes.size() - cached, cached, result.files.size(),
+        std::fprintf(stderr, "done in %s: %zu node(s) run, %zu from cache, %zu file(s) written to %s\n",
+                     format_duration(result.wall_ms / 1000.0).c_str(), result.nodes.size() - cached, cached, result.files.size(),
                      info.output_dir.c_str());
       }
       return finish(kOk);
@@ -205,25 +268,39 @@ int cmd_run(const std::vector<std::string>& argv) {
   return finish(kRunFailed);
 }
 
-int cmd_validate(const std::vector<std::string>& argv) {
-  OptionSpec spec;
-  spec.with_value = {"--plugins"};
-  spec.flags = {"--json"};
-  const Args args = parse_args("validate", argv, spec);
-  if (args.positional.size() != 1) throw UsageError("validate expects one graph file");
-  const std::string path = args.positional.front();
+}  // namespace
+
+Command add_validate_command(CLI::App& app) {
+  struct Args {
+    std::string graph;
+    std::vector<std::string> plugins;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* c = app.add_subcommand("validate", "Report every problem of a graph without running it");
+  c->allow_extras();
+  c->add_option("graph", args->graph, "Graph file (.yaml)")->required()->type_name("GRAPH");
+  c->add_flag("--json", args->json, "Print the problems as JSON");
+  add_plugins_option(*c, args->plugins);
+  return [c, args] { return validate_graph(*c, args->graph, args->plugins, args->json); };
+}
+
+namespace {
+
+int validate_graph(const CLI::App& command, const std::string& path, const std::vector<std::string>& plugins, bool json) {
+  reject_extras(command);
   std::vector<host::Problem> problems;
   std::size_t node_count = 0;
   try {
     host::Graph graph = host::load_graph(path);
     node_count = graph.nodes.size();
     host::PluginRegistry registry;
-    load_plugins(registry, args);
+    load_plugins(registry, plugins);
     problems = host::validate(graph, registry);
   } catch (const host::GraphError& e) {
     problems = {e.problem()};
   }
-  if (args.flag("--json")) {
+  if (json) {
     ng::json::Array list;
     for (const auto& p : problems) list.push_back(problem_json(p));
     std::printf("%s\n", ng::json::dump(ng::json::Object{{"graph", path}, {"ok", problems.empty()}, {"problems", list}}, true).c_str());
@@ -235,4 +312,5 @@ int cmd_validate(const std::vector<std::string>& argv) {
   return problems.empty() ? kOk : kGraphError;
 }
 
+}  // namespace
 }  // namespace ng::cli

@@ -1,5 +1,7 @@
 #pragma once
-// The subcommands of `noisegraph`; each returns the process exit code (args.hpp).
+// The subcommands of `noisegraph`. Each add_* function declares a subcommand with its
+// options on `app` and returns what to run once the command line has been parsed.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,13 +11,18 @@
 
 namespace ng::cli {
 
-int cmd_run(const std::vector<std::string>& args);
-int cmd_validate(const std::vector<std::string>& args);
-int cmd_nodes(const std::vector<std::string>& args);
-int cmd_describe(const std::vector<std::string>& args);
-int cmd_plugins(const std::vector<std::string>& args);
+using Command = std::function<int()>;
 
-/// Loads plugins from --plugins folders and the default search path.
-void load_plugins(host::PluginRegistry& registry, const Args& args);
+Command add_run_command(CLI::App& app);
+Command add_validate_command(CLI::App& app);
+Command add_nodes_command(CLI::App& app);
+Command add_describe_command(CLI::App& app);
+Command add_plugins_command(CLI::App& app);
+
+/// Adds the `--plugins DIR` option every command takes.
+void add_plugins_option(CLI::App& command, std::vector<std::string>& dirs);
+
+/// Loads plugins from `dirs` (the --plugins folders) and the default search path.
+void load_plugins(host::PluginRegistry& registry, const std::vector<std::string>& dirs);
 
 }  // namespace ng::cli

@@ -4,7 +4,10 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <ctime>
 #include <unistd.h>
+
+#include <noisegraph/abi.hpp>
 
 namespace ng::cli {
 
@@ -36,6 +39,15 @@ json::Value problem_json(const host::Problem& p) {
                       {"hint", p.hint}};
 }
 
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
 json::Value run_report_json(const host::RunResult& r, const RunInfo& info) {
   json::Array nodes;
   for (const auto& n : r.nodes)
@@ -44,8 +56,13 @@ json::Value run_report_json(const host::RunResult& r, const RunInfo& info) {
   for (const auto& f : r.files) files.push_back(json::Object{{"node", f.node}, {"path", f.path.string()}});
   json::Array problems;
   for (const auto& p : r.problems) problems.push_back(problem_json(p));
+  json::Array overrides;
+  for (const auto& o : info.overrides) overrides.push_back(o);
   return json::Object{
       {"noisegraph_report", 1},
+      {"noisegraph_version", NOISEGRAPH_VERSION},
+      {"libtorch_version", NOISEGRAPH_TORCH_VERSION},
+      {"started_at", info.started_at},
       {"graph", info.graph.string()},
       {"status", host::to_string(r.status)},
       {"exit_code", info.exit_code},
@@ -57,6 +74,7 @@ json::Value run_report_json(const host::RunResult& r, const RunInfo& info) {
       {"seed", info.seed ? json::Value(*info.seed) : json::Value()},
       {"device", info.device},
       {"threads", info.threads},
+      {"overrides", overrides},
       {"nodes", nodes},
       {"files", files},
       {"problems", problems},

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <noisegraph/host/executor.hpp>
 #include <noisegraph/host/plugin_registry.hpp>
@@ -18,7 +19,12 @@ struct RunInfo {
   std::string device;
   int threads = 0;
   int exit_code = 0;
+  std::vector<std::string> overrides;  ///< each --set, as given
+  std::string started_at;              ///< UTC, ISO 8601 ("2026-11-30T21:53:01Z")
 };
+
+/// The current time in UTC as ISO 8601 with seconds.
+std::string utc_timestamp();
 
 ng::json::Value problem_json(const host::Problem& p);
 ng::json::Value run_report_json(const host::RunResult& result, const RunInfo& info);

@@ -5,34 +5,77 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 #include "graph_view.hpp"
 #include "main_window.hpp"
+#include "noisegraph/abi.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "run_controller.hpp"
 #include "theme.hpp"
 
+namespace {
+
+struct Options {
+  QCommandLineOption plugins{QStringLiteral("plugins"), QStringLiteral("Also load plugins from DIR (repeatable)"),
+                             QStringLiteral("DIR")};
+  QCommandLineOption screenshot{QStringLiteral("screenshot"),
+                                QStringLiteral("Render the window after loading into OUT.png and exit"),
+                                QStringLiteral("OUT.png")};
+  QCommandLineOption run{QStringLiteral("run"), QStringLiteral("With --screenshot: run the graph first")};
+  QCommandLineOption output{QStringLiteral("output-dir"),
+                            QStringLiteral("Where runs write images (remembered; default ~/Pictures/NoiseGraph)"),
+                            QStringLiteral("DIR")};
+  QCommandLineOption size{QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1480x920)"),
+                          QStringLiteral("WxH"), QStringLiteral("1480x920")};
+};
+
+void describe(QCommandLineParser& cli, const Options& o) {
+  cli.setApplicationDescription(QStringLiteral("NoiseGraph visual graph editor. Documentation: docs/editor.md"));
+  cli.addHelpOption();
+  cli.addVersionOption();
+  cli.addPositionalArgument(QStringLiteral("graph"), QStringLiteral("Graph file (.yaml) or PNG with an embedded graph"));
+  cli.addOptions({o.plugins, o.screenshot, o.run, o.output, o.size});
+}
+
+void name_application() {
+  QCoreApplication::setOrganizationName(QStringLiteral("NoiseGraph"));
+  QCoreApplication::setApplicationName(QStringLiteral("noisegraph-editor"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(NOISEGRAPH_VERSION " (LibTorch " NOISEGRAPH_TORCH_VERSION ")"));
+}
+
+// --help and --version need no window: answer them before QApplication, which aborts
+// without a display.
+bool asks_for_help_or_version(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) return false;
+    for (const char* flag : {"-h", "--help", "-?", "--help-all", "-v", "--version"})
+      if (std::strcmp(argv[i], flag) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  Options o;
+  if (asks_for_help_or_version(argc, argv)) {
+    QCoreApplication core(argc, argv);
+    name_application();
+    QCommandLineParser cli;
+    describe(cli, o);
+    cli.process(core);  // prints help or version and exits 0
+    return 0;
+  }
+
   QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("NoiseGraph"));
-  QApplication::setApplicationName(QStringLiteral("noisegraph-editor"));
+  name_application();
   ng::editor::apply_dark_theme(app);
 
   QCommandLineParser cli;
-  cli.setApplicationDescription(QStringLiteral("NoiseGraph visual graph editor"));
-  cli.addHelpOption();
-  cli.addPositionalArgument(QStringLiteral("graph"), QStringLiteral("Graph file (.yaml) or PNG with an embedded graph"));
-  QCommandLineOption plugins(QStringLiteral("plugins"), QStringLiteral("Also load plugins from DIR (repeatable)"),
-                             QStringLiteral("DIR"));
-  QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                QStringLiteral("Render the window after loading into OUT.png and exit"), QStringLiteral("OUT.png"));
-  QCommandLineOption run(QStringLiteral("run"), QStringLiteral("With --screenshot: run the graph first"));
-  QCommandLineOption output(QStringLiteral("output-dir"), QStringLiteral("Where runs write images (remembered)"),
-                            QStringLiteral("DIR"));
-  QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1480x920)"),
-                          QStringLiteral("WxH"), QStringLiteral("1480x920"));
-  cli.addOptions({plugins, screenshot, run, output, size});
+  describe(cli, o);
   cli.process(app);
+  const auto& [plugins, screenshot, run, output, size] = o;
 
   std::vector<std::filesystem::path> extra;
   for (const QString& dir : cli.values(plugins)) extra.emplace_back(dir.toStdString());

@@ -19,6 +19,7 @@ void register_load_node(Registrar& r) {
       .output("text_encoder", type::PromptEncoder)
       .output("autoencoder", type::Autoencoder)
       .path_param("path", "")
+      .file_or_folder()
       .describe("checkpoint .safetensors file or diffusers folder (set it with --set checkpoint.path=FILE)")
       .enum_param("prediction", {"auto", "eps", "v"}, "auto")
       .describe("what the U-Net predicts; auto reads it from the file (SD 2.x 768 models predict v)")

@@ -27,6 +27,7 @@ void register_fashion_mnist_node(Registrar& r) {
       .range(-1, 9)
       .describe("only images of this class (0 T-shirt/top ... 9 Ankle boot); -1 = all")
       .path_param("data_dir", "")
+      .folder()
       .describe("folder of the IDX files; empty = the system's Fashion-MNIST");
   spec.run([](NodeCall& call) {
     const std::string dir = call.param_string("data_dir");

@@ -20,6 +20,7 @@ void register_image_folder_node(Registrar& r) {
       .output("labels", type::String)
       .describe("the class index of each image, comma-separated")
       .path_param("folder", "")
+      .folder()
       .describe("the folder holding the label folders")
       .param("class", -1)
       .range(-1, 9)

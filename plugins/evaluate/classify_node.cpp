@@ -81,8 +81,8 @@ void register_classify_node(Registrar& r) {
       .describe("real images to compare features with")
       .param("reference_count", 10000)
       .range(2, 60000)
-      .param("report", "evaluation.json")
-      .describe("JSON file written in the output folder (empty = none)");
+      .write_path_param("report", "evaluation.json")
+      .describe("JSON file written in the output folder (empty = none); it cannot leave that folder");
   spec.run([](NodeCall& call) {
     auto& ctx = call.context();
     auto clf = nn::load_feature_classifier(call.param_path("classifier"));
@@ -128,9 +128,8 @@ void register_classify_node(Registrar& r) {
     if (!expected.empty()) msg << ", accuracy " << accuracy;
     if (ref != "none") msg << ", Frechet distance " << frechet << " vs " << ref;
     ctx.log(LogLevel::Info, msg.str());
-    const std::string file = call.param_string("report");
-    if (!file.empty()) {
-      auto path = ctx.output_dir() / file;
+    if (!call.param_string("report").empty()) {
+      const auto path = call.param_path("report");  // inside the output folder (checked by the host)
       io::write_file_atomic(path, json::dump(report, true) + "\n");
       ctx.report_file(path);
     }

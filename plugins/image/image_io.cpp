@@ -1,14 +1,17 @@
 #include "image_io.hpp"
 
 #include <ATen/ATen.h>
+#include <QBuffer>
 #include <QFile>
 #include <QImage>
 #include <QImageReader>
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 
 #include "image_ops.hpp"
+#include "png_decode.hpp"
 #include "noisegraph/error.hpp"
 
 namespace ng::image {
@@ -59,6 +62,39 @@ at::Tensor interleaved_to_tensor(const QImage& img, int64_t k) {
   }
   const float scale = sizeof(Sample) == 1 ? 255.0f : 65535.0f;
   return out.to(at::kFloat).div_(scale);
+}
+
+// The file's bytes; image files over 2 GB are refused before reading (the largest image
+// accepted, 256 MP of 16-bit RGBA, compresses to less).
+std::string read_bounded(const std::filesystem::path& path) {
+  constexpr uintmax_t kMaxFileBytes = uintmax_t(2) << 30;
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error("cannot read image " + quoted(path) + ": " + ec.message());
+  if (size > kMaxFileBytes)
+    throw Error("image file " + quoted(path) + " is " + std::to_string(size >> 20) + " MB; the limit is " +
+                std::to_string(kMaxFileBytes >> 20) + " MB");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open image " + quoted(path));
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), std::streamsize(size));
+  bytes.resize(std::size_t(in.gcount()));
+  return bytes;
+}
+
+bool is_jpeg(const std::string& b) {
+  return b.size() >= 3 && uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xD8 && uint8_t(b[2]) == 0xFF;
+}
+
+// A complete JPEG ends with the end-of-image marker FF D9 (some writers pad after it with
+// zeros or a newline). libjpeg decodes a truncated file "successfully", filling the
+// missing rows with grey, so this is checked first.
+bool jpeg_is_complete(const std::string& b) {
+  std::size_t end = b.size();
+  while (end > 2 && b.size() - end < 4096 && (b[end - 1] == '\0' || b[end - 1] == '\n' || b[end - 1] == '\r' ||
+                                               b[end - 1] == ' '))
+    --end;
+  return end >= 4 && uint8_t(b[end - 2]) == 0xFF && uint8_t(b[end - 1]) == 0xD9;
 }
 
 }  // namespace
@@ -126,27 +162,66 @@ LoadedImage load_image(const std::filesystem::path& path, ColourMode mode) {
   if (!std::filesystem::exists(path, ec)) throw Error("image file not found: " + quoted(path));
   if (std::filesystem::is_directory(path, ec))
     throw Error(quoted(path) + " is a folder, expected an image file");
+  // Reading a FIFO blocks forever and a device never ends: regular files only.
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(quoted(path) + " is not a regular file (a FIFO, device or socket cannot be an image)");
 
-  QImageReader reader(to_qstring(path));
-  reader.setAutoTransform(true);  // honour EXIF orientation of camera JPEGs
-  QImage img;
-  if (!reader.read(&img))
-    throw Error("cannot decode image " + quoted(path) + ": " + reader.errorString().toStdString() +
-                " (expected a PNG or JPEG file)");
+  const std::string bytes = read_bounded(path);
 
-  auto planes = from_qimage(img, mode);
+  Planes planes;
+  DecodedPng png;
+  bool decoded = false;
+  if (is_png(bytes)) {
+    // Our own decoder: exact channels, tRNS, and refusals instead of invented pixels.
+    try {
+      decoded = decode_png(bytes, png);
+    } catch (const Error& e) {
+      throw Error("cannot decode image " + quoted(path) + " (PNG): " + e.what());
+    }
+  }
+  if (decoded) {
+    planes.alpha = png.alpha;
+    if (mode == ColourMode::Grey) planes.colour = to_grey(png.colour);
+    else if (mode == ColourMode::Rgb) planes.colour = with_channels(png.colour, 3);
+    else planes.colour = png.colour;  // auto: 1 channel for grey files, else 3
+  } else {
+    if (is_jpeg(bytes) && !jpeg_is_complete(bytes))
+      throw Error("cannot decode image " + quoted(path) +
+                  ": truncated JPEG (no end-of-image marker); the missing part would be invented");
+    QByteArray data = QByteArray::fromRawData(bytes.data(), qsizetype(bytes.size()));
+    QBuffer buffer(&data);
+    buffer.open(QIODevice::ReadOnly);
+    QImageReader reader(&buffer);
+    reader.setAutoTransform(true);  // honour EXIF orientation of camera JPEGs
+    const QSize size = reader.size();
+    if (size.isValid() && (long double)size.width() * size.height() > (long double)kMaxPixels)
+      throw Error("image " + quoted(path) + " is " + std::to_string(size.width()) + " x " +
+                  std::to_string(size.height()) + "; image.load accepts at most " +
+                  std::to_string(kMaxPixels / 1000000) + " megapixels");
+    reader.setAllocationLimit(int(kMaxPixels * 8 / (1024 * 1024)));  // RGBA64 of the largest image
+    QImage img;
+    if (!reader.read(&img))
+      throw Error("cannot decode image " + quoted(path) + ": " + reader.errorString().toStdString() +
+                  " (expected a PNG or JPEG file)");
+    planes = from_qimage(img, mode);
+  }
+
   LoadedImage out;
   out.image = planes.colour;
   out.has_alpha = planes.alpha.defined();
   out.mask = out.has_alpha ? (1.0 - planes.alpha).contiguous()
-                           : at::zeros({1, 1, img.height(), img.width()}, at::kFloat);
+                           : at::zeros({1, 1, out.image.size(2), out.image.size(3)}, at::kFloat);
   return out;
 }
 
 std::string read_embedded_graph(const std::filesystem::path& png) {
   // QImageReader::text() collapses newlines (it goes through the handler's one-line
   // description), so decode the file and read the chunk from the QImage.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(png, ec))
+    throw Error("cannot read image " + quoted(png) + ": not a regular file");
   QImageReader reader(to_qstring(png));
+  reader.setAllocationLimit(int(kMaxPixels * 8 / (1024 * 1024)));
   QImage img;
   if (!reader.read(&img))
     throw Error("cannot read image " + quoted(png) + ": " + reader.errorString().toStdString());

@@ -42,16 +42,21 @@ NodeSpec save_spec() {
                 "the editor can reopen it from the image.")
       .output_node()
       .input("image", type::Image)
-      .param("filename_prefix", "noisegraph")
-      .describe("file name start, relative to the output folder; may name subfolders (\"run1/cat\")")
+      .write_path_param("filename_prefix", "noisegraph")
+      .describe("file name start, relative to the output folder; may name subfolders (\"run1/cat\") but "
+                "never leave the output folder")
       .param("embed_graph", true)
       .describe("store the graph YAML in the PNG");
   spec.run([](NodeCall& call) {
     Context& ctx = call.context();
     const std::string graph = call.param_bool("embed_graph") ? ctx.graph_yaml() : std::string();
-    const auto paths = save_png_batch(call.tensor("image"), ctx.output_dir(),
-                                      call.param_string("filename_prefix"), kGraphTextKey, graph);
-    for (const auto& p : paths) ctx.report_file(p);  // the default logs "wrote <path>"
+    // Each file is reported as soon as it is complete, so a later failure or a Ctrl-C
+    // still lists it; the batch stops between images when cancelled.
+    save_png_batch(call.tensor("image"), ctx.output_dir(), call.param_string("filename_prefix"), kGraphTextKey,
+                   graph, [&](const std::filesystem::path& p) {
+                     ctx.report_file(p);  // the default logs "wrote <path>"
+                     ctx.check_cancelled();
+                   });
   });
   return spec;
 }

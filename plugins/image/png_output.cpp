@@ -1,9 +1,10 @@
 #include "png_output.hpp"
 
 #include <ATen/ATen.h>
-#include <QFile>
+#include <QBuffer>
 #include <QImage>
 #include <QImageWriter>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +13,12 @@
 #include <chrono>
 #include <cstring>
 #include <cstdio>
+#include <memory>
 
 #include "image_io.hpp"
 #include "image_ops.hpp"
 #include "noisegraph/error.hpp"
+#include "noisegraph/io/pending_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -43,32 +46,39 @@ fs::path temp_name(const fs::path& dir, const std::string& stem) {
 }
 
 // Encodes `img` into a new temporary file in `dir` and flushes it to disk. Returns its
-// path; on failure removes it and throws.
-fs::path write_temp_png(const QImage& img, const fs::path& dir, const std::string& stem) {
+// path; on failure removes it and throws with the system's reason. The PNG is encoded in
+// memory and written with write(2), whose errno is exact (Qt's file layer reports a
+// full disk as "Unknown error").
+fs::path write_temp_png(const QImage& img, const fs::path& dir, const std::string& stem,
+                        std::unique_ptr<io::PendingFile>& pending) {
+  QByteArray png;
+  {
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    QImageWriter writer(&buffer, "png");
+    if (!writer.write(img)) throw Error("cannot encode a PNG: " + writer.errorString().toStdString());
+  }
   for (int attempt = 0; attempt < 100; ++attempt) {
     const fs::path tmp = temp_name(dir, stem);
-    QFile file(QFile::decodeName(tmp.c_str()));
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
-      if (fs::exists(tmp)) continue;  // name taken between our check and open
-      throw Error("cannot write to output folder " + quoted(dir) + ": " + file.errorString().toStdString());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;  // name taken by another writer
+      throw Error("cannot write to output folder " + quoted(dir) + ": " + std::strerror(errno));
     }
-    QImageWriter writer(&file, "png");
-    bool ok = writer.write(img);
-    std::string why = ok ? std::string() : writer.errorString().toStdString();
-    if (ok && (!file.flush() || ::fsync(file.handle()) != 0)) {
-      ok = false;
-      why = file.errorString().toStdString();
-      if (why.empty() || why == "Unknown error") why = std::strerror(errno);
+    pending = std::make_unique<io::PendingFile>(tmp);  // unlinked if a signal ends the process now
+    int err = 0;
+    for (qsizetype done = 0; done < png.size() && !err;) {
+      const ssize_t n = ::write(fd, png.constData() + done, size_t(png.size() - done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) err = n < 0 ? errno : EIO;
+      else done += n;
     }
-    file.close();
-    if (ok && file.error() != QFileDevice::NoError) {
-      ok = false;
-      why = file.errorString().toStdString();
-    }
-    if (!ok) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw Error("cannot write a PNG in output folder " + quoted(dir) + ": " + why);
+    if (!err && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && !err) err = errno;
+    if (err) {
+      ::unlink(tmp.c_str());
+      pending.reset();
+      throw Error("cannot write a PNG in output folder " + quoted(dir) + ": " + std::strerror(err));
     }
     return tmp;
   }
@@ -102,6 +112,12 @@ fs::path publish(const fs::path& tmp, const fs::path& dir, const std::string& st
 
 OutputName split_prefix(const fs::path& output_dir, const std::string& prefix) {
   if (prefix.empty()) throw Error("filename prefix is empty");
+  // A NUL cuts the name short at the system call while our own checks see all of it (the
+  // numbering loop then never found a free name); other control characters make names
+  // that terminals and file managers mangle.
+  for (char c : prefix)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw Error("filename prefix contains a control character; use letters, digits, '-', '_' and '/'");
   const fs::path rel(prefix);
   if (rel.is_absolute() || rel.has_root_name())
     throw Error("filename prefix '" + prefix + "' must be relative to the output folder");
@@ -130,7 +146,8 @@ int64_t next_counter(const fs::path& dir, const std::string& stem) {
 
 std::vector<fs::path> save_png_batch(const at::Tensor& images, const fs::path& output_dir,
                                      const std::string& prefix, const std::string& text_key,
-                                     const std::string& text) {
+                                     const std::string& text,
+                                     const std::function<void(const fs::path&)>& on_file) {
   check_image(images, "save");
   const OutputName name = split_prefix(output_dir, prefix);
   std::error_code ec;
@@ -144,14 +161,17 @@ std::vector<fs::path> save_png_batch(const at::Tensor& images, const fs::path& o
   for (int64_t b = 0; b < images.size(0); ++b) {
     QImage img = to_qimage(images[b]);
     if (!text.empty()) img.setText(QString::fromUtf8(text_key.c_str()), QString::fromStdString(text));
-    const fs::path tmp = write_temp_png(img, name.dir, name.stem);
+    std::unique_ptr<io::PendingFile> pending;
+    const fs::path tmp = write_temp_png(img, name.dir, name.stem, pending);
     try {
       written.push_back(publish(tmp, name.dir, name.stem, counter));
     } catch (...) {
       fs::remove(tmp, ec);
       throw;
     }
+    pending.reset();
     ++counter;
+    if (on_file) on_file(written.back());
   }
   return written;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,14 @@ int64_t next_counter(const std::filesystem::path& dir, const std::string& stem);
 /// without replacing an existing file (another writer that took the number first makes
 /// this one move on to the next). `text`, when not empty, is stored in a PNG text chunk
 /// under `text_key`. Throws ng::Error naming the folder when it cannot be created or
-/// written; no temporary file is left behind.
-std::vector<std::filesystem::path> save_png_batch(const at::Tensor& images,
-                                                  const std::filesystem::path& output_dir,
-                                                  const std::string& prefix,
-                                                  const std::string& text_key,
-                                                  const std::string& text);
+/// written, with the system's reason ("No space left on device"); no temporary file is
+/// left behind (also when the process is interrupted, see io/pending_files.hpp).
+/// `on_file`, when set, is called with each file as soon as it is in place (so files
+/// finished before a later failure are still reported) and may throw (e.g. ng::Cancelled)
+/// to stop before the next image.
+std::vector<std::filesystem::path> save_png_batch(
+    const at::Tensor& images, const std::filesystem::path& output_dir, const std::string& prefix,
+    const std::string& text_key, const std::string& text,
+    const std::function<void(const std::filesystem::path&)>& on_file = {});
 
 }  // namespace ng::image

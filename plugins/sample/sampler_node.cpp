@@ -11,8 +11,9 @@ void add_sampler_options(NodeSpec& spec) {
                 "-1 = the sampler's default (1 for euler_ancestral and dpmpp_2m_sde, 0 for ddim)")
       .param("s_noise", 1.0).range(0.0, 2.0).step(0.01)
       .describe("stochastic samplers: multiplier of the fresh noise")
-      .enum_param("variance", {"fixed_small", "fixed_large"}, "fixed_small")
-      .describe("ddpm: posterior variance beta~_t (fixed_small) or beta_t (fixed_large), Ho et al. 2020")
+      .enum_param("variance", {"fixed_small", "fixed_large", "learned"}, "fixed_small")
+      .describe("ddpm: posterior variance beta~_t (fixed_small) or beta_t (fixed_large), Ho et al. 2020; "
+                "learned: the model's own (Improved DDPM; models trained with learned_variance)")
       .param("clip_x0", 0.0).range(0.0, 100.0)
       .describe("ddpm, ddim: clamp the x0 estimate to [-clip_x0, clip_x0]; 0 = off (1 for pixel models in [-1,1])")
       .param("order", 4).range(1, 4).describe("lms: maximum order");

@@ -2,6 +2,7 @@
 #include <noisegraph/error.hpp>
 #include <noisegraph/registrar.hpp>
 
+#include <filesystem>
 #include <sstream>
 
 #include "nodes.hpp"
@@ -14,9 +15,10 @@ void add_common_params(NodeSpec& spec, const std::string& default_output, int64_
       .describe("the written model file")
       .output("loss", type::Float)
       .describe("mean training loss of the last log window")
-      .path_param("output", default_output)
-      .describe("final weights (.safetensors, written atomically); relative to the graph's folder")
-      .path_param("run_dir", "")
+      .write_path_param("output", default_output)
+      .describe("final weights (.safetensors, written atomically); relative to the output folder")
+      .write_path_param("run_dir", "")
+      .folder()
       .describe("checkpoint, loss.csv and sample grids; empty = runs/<output name> in the output folder. "
                 "A run finding a checkpoint here resumes from it")
       .param("steps", steps)
@@ -41,25 +43,32 @@ void add_common_params(NodeSpec& spec, const std::string& default_output, int64_
       .range(0, 1000000)
       .describe("sample grid PNG every N steps (0 = never)")
       .path_param("data_folder", "")
+      .folder()
       .describe("train on the PNGs of this folder (<label>/*.png, labels 0..9, 28x28; held-out metrics "
                 "from its test/ subfolder if present) instead of Fashion-MNIST; empty = Fashion-MNIST")
       .param("limit_examples", 0)
       .range(0, 60000)
       .describe("use only the first N training images (0 = all 60000)")
       .param("fp16", true)
-      .describe("store the final weights as float16");
+      .describe("store the final weights as float16")
+      .param("replace_output", false)
+      .describe("replace `output` if it already exists (off: a run that would overwrite a model file is "
+                "refused before training starts)");
 }
 
 void read_common_params(const NodeCall& call, train::CommonConfig& c) {
   auto& ctx = const_cast<NodeCall&>(call).context();
-  auto rel = [&](const std::filesystem::path& p, const std::filesystem::path& base) {
-    return p.is_absolute() ? p : base / p;
-  };
-  const std::string out = call.param_string("output");
-  if (out.empty()) throw Error("parameter 'output' is empty: name the model file to write");
-  c.output = rel(out, ctx.graph_dir());
-  const std::string run = call.param_string("run_dir");
-  c.run_dir = run.empty() ? ctx.output_dir() / "runs" / c.output.stem() : rel(run, ctx.graph_dir());
+  // Both are written, so both live in the output folder (the host refused anything else).
+  if (call.param_string("output").empty()) throw Error("parameter 'output' is empty: name the model file to write");
+  c.output = call.param_path("output");
+  // A trained model is hours of work: never replace one by accident (a shipped model,
+  // a previous run's result); resuming from run_dir's checkpoint is unaffected.
+  std::error_code exists_error;
+  if (std::filesystem::exists(c.output, exists_error) && !call.param_bool("replace_output"))
+    throw Error("'" + c.output.string() + "' already exists; set replace_output to true to replace it, or "
+                "choose another output name or --output-dir");
+  c.run_dir = call.param_string("run_dir").empty() ? ctx.output_dir() / "runs" / c.output.stem()
+                                                   : call.param_path("run_dir");
   c.steps = call.param_int("steps");
   c.batch_size = call.param_int("batch_size");
   c.lr = call.param_float("lr");

@@ -8,7 +8,8 @@ namespace ng::train_nodes {
 namespace {
 
 NodeSpec make_spec(bool flow) {
-  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, 0});
+  // 1.1: learned_variance and vlb_weight (train.diffusion; defaults keep 1.0's behaviour).
+  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, flow ? 0 : 1});
   spec.display(flow ? "Train flow model" : "Train diffusion model")
       .category("training")
       .describe(flow ? "Trains a U-Net by rectified flow (x_t = (1-t) x0 + t eps, velocity loss) on "
@@ -30,7 +31,12 @@ NodeSpec make_spec(bool flow) {
         .param("beta_start", 0.00085)
         .range(0.0, 1.0)
         .param("beta_end", 0.012)
-        .range(0.0, 1.0);
+        .range(0.0, 1.0)
+        .param("learned_variance", false)
+        .describe("also learn the reverse-process variance (Improved DDPM: 2C outputs, hybrid loss; eps only)")
+        .param("vlb_weight", 0.001)
+        .range(0.0, 1.0)
+        .describe("weight of the variational-bound term in the hybrid loss (learned_variance)");
   }
   spec.param("channels", "48,96")
       .describe("U-Net widths per level; one 2x downsampling between levels")
@@ -58,6 +64,8 @@ NodeSpec make_spec(bool flow) {
       c.timesteps = call.param_int("timesteps");
       c.beta_start = call.param_float("beta_start");
       c.beta_end = call.param_float("beta_end");
+      c.arch.learned_variance = call.param_bool("learned_variance");
+      c.vlb_weight = call.param_float("vlb_weight");
     }
     c.arch.channels = parse_ints(call.param_string("channels"), "channels");
     c.arch.res_blocks = call.param_int("res_blocks");

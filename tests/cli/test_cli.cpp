@@ -4,6 +4,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
+#include <QtGui/QImage>
 #include <QtTest/QtTest>
 
 #include <signal.h>
@@ -140,15 +141,202 @@ class TestCli : public QObject {
     Result r = run({"run", graph("sum.yaml"), "--frob"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains("unknown option '--frob'"));
+    QVERIFY(r.err.contains("run 'noisegraph run --help' for usage"));
     QCOMPARE(run({"run"}).code, 2);
     r = run({"run", graph("sum.yaml"), "--threads", "many"});
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.contains("--threads expects an integer"));
+    QVERIFY2(r.err.contains("--threads: expects an integer, found 'many'"), qPrintable(r.err));
+    r = run({"run", graph("sum.yaml"), "--threads", "0"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("must be between 1 and 4096"), qPrintable(r.err));
+    r = run({"run", graph("sum.yaml"), "--seed"});
+    QCOMPARE(r.code, 2);
     QCOMPARE(run({"run", graph("sum.yaml"), "--seed", "-1"}).code, 2);
     r = run({"run", graph("sum.yaml"), "--device", "tpu"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains("--device"));
     QCOMPARE(run({"--help"}).code, 0);
+  }
+
+  void every_command_has_its_own_help() {
+    for (const char* command : {"run", "validate", "nodes", "describe", "plugins"}) {
+      Result r = run({command, "--help"});
+      QVERIFY2(r.code == 0, command);
+      QVERIFY2(r.out.contains(QString("Usage: noisegraph ") + command), qPrintable(r.out));
+      QCOMPARE(run({"help", command}).out, r.out);
+    }
+    Result r = run({"run", "--help"});
+    for (const char* option : {"--set", "--output-dir", "--seed", "--threads", "--device", "--models", "--report",
+                               "--plugins", "--quiet", "--verbose"})
+      QVERIFY2(r.out.contains(option), option);
+    r = run({"--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("Exit codes: 0 ok"));
+    QVERIFY(r.out.contains("Documentation: "));
+    r = run({});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("Usage: noisegraph"));
+  }
+
+  void version_names_noisegraph_and_libtorch() {
+    Result r = run({"--version"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(QRegularExpression("^noisegraph \\d+\\.\\d+\\.\\d+ \\(LibTorch \\d+\\.\\d+").match(r.out).hasMatch(),
+             qPrintable(r.out));
+  }
+
+  void unknown_commands_and_options_get_suggestions() {
+    Result r = run({"rn", graph("sum.yaml")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("unknown command 'rn'; did you mean 'run'?"), qPrintable(r.err));
+    r = run({"frobnicate"});
+    QVERIFY(r.err.contains("(commands: "));
+    r = run({"run", graph("sum.yaml"), "--thread", "2"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("unknown option '--thread' for 'run'; did you mean '--threads'?"), qPrintable(r.err));
+    r = run({"run", graph("sum.yaml"), graph("sum.yaml")});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("unexpected argument"));
+  }
+
+  void sampler_spellings_of_other_tools_are_named() {
+    // The sample plugin's enum: what other tools call the same samplers.
+    const QString g = QString(NG_TEST_SOURCE_DIR) + "/graphs/txt2img.yaml";
+    const QList<QPair<QString, QString>> cases = {
+        {"euler_a", "'euler_a' is called 'euler_ancestral' here"},
+        {"k_euler", "'k_euler' is called 'euler' here"},
+        {"k_euler_a", "'k_euler_a' is called 'euler_ancestral' here"},
+        {"dpm++2m", "'dpm++2m' is called 'dpmpp_2m' here"},
+        {"dpmpp_2m_karras", "'dpmpp_2m_karras' is 'dpmpp_2m' here, with the 'karras' schedule chosen separately"},
+        {"eulr", "did you mean 'euler'?"},
+    };
+    for (const auto& [typed, hint] : cases) {
+      Result r = run({"run", g, "--set", "sample.sampler=" + typed, "--output-dir", out_dir()});
+      QCOMPARE(r.code, 1);
+      QVERIFY2(r.err.contains(hint), qPrintable(typed + ": " + r.err));
+    }
+  }
+
+  void nodes_hides_test_fixtures_and_filters() {
+    Result r = run({"nodes"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(!r.out.contains("testing."));
+    QVERIFY(r.out.contains("sample.ksampler"));
+    r = run({"nodes", "--category", "sampling"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("sample.ksampler"));
+    QVERIFY(!r.out.contains("image.save"));
+    for (const auto& v : QJsonDocument::fromJson(run({"nodes", "--json", "-c", "sampling"}).out.toUtf8()).array()) {
+      const QString category = v.toObject()["category"].toString();
+      QVERIFY2(category == "sampling" || category.startsWith("sampling/"), qPrintable(category));
+    }
+    r = run({"nodes", "--category", "samplin"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("did you mean 'sampling'?"), qPrintable(r.err));
+    r = run({"nodes", "EULER"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("sample.sampler"));
+    QVERIFY(!r.out.contains("image.save"));
+    QCOMPARE(run({"nodes", "no-such-words"}).code, 1);
+    r = run({"nodes", "--all", "--category", "testing"});
+    QVERIFY(r.out.contains("testing.add"));
+    r = run({"nodes", "--json"});
+    QVERIFY(!r.out.contains("\"testing.add\""));
+  }
+
+  void nodes_prints_whole_first_sentences() {
+    // "1 = no guidance." or "e.g." must not end a sentence, and nothing is cut to a width.
+    Result r = run({"nodes", "--category", "sampling"});
+    QJsonArray list = QJsonDocument::fromJson(run({"nodes", "--json", "--category", "sampling"}).out.toUtf8()).array();
+    QVERIFY(list.size() > 3);
+    QString text = r.out;
+    text.replace(QRegularExpression("\n +"), " ");
+    for (const auto& v : list) {
+      const QString description = v.toObject()["description"].toString().simplified();
+      const QString id = v.toObject()["id"].toString();
+      const QRegularExpressionMatch m = QRegularExpression("^" + QRegularExpression::escape(id) + " +\\S+ +(.*)$",
+                                                           QRegularExpression::MultilineOption)
+                                            .match(text);
+      QVERIFY2(m.hasMatch(), qPrintable(id));
+      const QString shown = m.captured(1);
+      QVERIFY2(description.startsWith(shown), qPrintable(id + ": " + shown));
+      QVERIFY2(shown.endsWith('.') || shown == description, qPrintable(id + ": " + shown));
+      QVERIFY2(shown.count('(') == shown.count(')'), qPrintable(id + ": " + shown));  // not "(Lugmayr et al."
+    }
+  }
+
+  void progress_shows_rate_elapsed_and_eta() {
+    Result r = run({"run", graph("slow.yaml"), "--output-dir", out_dir(), "--set", "wait.steps=40", "--set",
+                    "wait.step_ms=1"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(QRegularExpression("wait 50% step 20/40, [0-9.]+ (it/s|s/it), elapsed [0-9.]+ (ms|s), ETA ")
+                 .match(r.err)
+                 .hasMatch(),
+             qPrintable(r.err));
+    QVERIFY2(QRegularExpression("done +wait \\(.*, 40 steps at [0-9.]+ (it/s|s/it)\\)").match(r.err).hasMatch(),
+             qPrintable(r.err));
+  }
+
+  void report_records_versions_overrides_and_time() {
+    const QString report = tmp_.path() + "/versions.json";
+    Result r = run({"run", graph("sum.yaml"), "--output-dir", out_dir(), "--report", report, "--set", "a.value=2",
+                    "--set", "b.value=0.5"});
+    QCOMPARE(r.code, 0);
+    QJsonObject o = json_file(report);
+    QCOMPARE(o["noisegraph_version"].toString(), run({"--version"}).out.section(' ', 1, 1));
+    QVERIFY(o["libtorch_version"].toString().contains(QRegularExpression("^\\d+\\.\\d+")));
+    QCOMPARE(o["overrides"].toArray(), (QJsonArray{"a.value=2", "b.value=0.5"}));
+    const QDateTime started = QDateTime::fromString(o["started_at"].toString(), Qt::ISODate);
+    QVERIFY(started.isValid());
+    QVERIFY(qAbs(started.secsTo(QDateTime::currentDateTimeUtc())) < 3600);
+  }
+
+  void editor_help_and_version_need_no_display() {
+    // As in a terminal without X: no DISPLAY, no platform plugin override.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(name);
+    for (const QStringList& args : {QStringList{"--help"}, QStringList{"--version"}, QStringList{"-h"}}) {
+      QProcess p;
+      p.setProcessEnvironment(env);
+      p.start(NG_EDITOR_BINARY, args);
+      QVERIFY(p.waitForFinished(30000));
+      QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+      QCOMPARE(p.exitCode(), 0);
+      const QString out = QString::fromUtf8(p.readAllStandardOutput());
+      QVERIFY2(out.contains(args.front() == "--version" ? "noisegraph-editor 0.1" : "--output-dir"), qPrintable(out));
+    }
+  }
+
+  void training_never_replaces_a_model_by_accident() {
+    // The documented recipe (`--set train.data_folder=...`) once overwrote a shipped model.
+    const QString g = QString(NG_TEST_SOURCE_DIR) + "/graphs/train/vae.yaml";
+    const QString dir = tmp_.path() + "/train";
+    QVERIFY(QDir().mkpath(dir + "/models"));
+    QFile f(dir + "/models/fmnist-vae.safetensors");
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("an earlier model");
+    f.close();
+    Result r = run({"run", g, "--output-dir", dir, "--set", "train.steps=1", "--set", "train.sample_every=0"});
+    QCOMPARE(r.code, 3);
+    QVERIFY2(r.err.contains("already exists; set replace_output to true"), qPrintable(r.err));
+    QCOMPARE(read(dir + "/models/fmnist-vae.safetensors"), QString("an earlier model"));
+    // Outputs stay in the output folder: the shipped models cannot be named.
+    r = run({"run", g, "--output-dir", dir, "--set", "train.output=../../models/fmnist-vae.safetensors"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("must not leave the output folder"));
+  }
+
+  void outputs_record_the_thread_count() {
+    // Bytes are identical only at one thread count (README, "Reproducibility").
+    const QString report = tmp_.path() + "/threads.json";
+    Result r = run({"run", QString(NG_TEST_SOURCE_DIR) + "/graphs/txt2img.yaml", "--output-dir", out_dir() + "/threads",
+                    "--set", "sample.steps=1", "--set", "latent.batch=1", "--threads", "1", "--report", report});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(json_file(report)["threads"].toInt(), 1);
+    const QString text = QImage(r.out.trimmed()).text("noisegraph");
+    QVERIFY2(text.startsWith("# run with LibTorch "), qPrintable(text.left(80)));
+    QVERIFY(text.section('\n', 0, 0).contains(", 1 thread(s), device cpu"));
+    QVERIFY(text.contains("\nnoisegraph: 1\n"));
   }
 
   void cuda_without_a_gpu_is_a_clear_usage_error() {
@@ -229,10 +417,10 @@ class TestCli : public QObject {
   }
 
   void nodes_lists_types_as_text_and_json() {
-    Result r = run({"nodes"});
+    Result r = run({"nodes", "--all"});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("testing.add"));
-    r = run({"nodes", "--json"});
+    r = run({"nodes", "--json", "--all"});
     QCOMPARE(r.code, 0);
     QJsonArray list = QJsonDocument::fromJson(r.out.toUtf8()).array();
     QJsonObject params;

@@ -1,6 +1,8 @@
 // Graph files: reading, writing, round trips, and refusing hostile input quickly.
 #include <noisegraph/host/graph_io.hpp>
 
+#include <sys/stat.h>
+
 #include "test_helpers.hpp"
 
 using namespace ng::host;
@@ -246,6 +248,20 @@ class TestGraphIo : public QObject {
       QFAIL("folder loaded");
     } catch (const GraphError& e) {
       QCOMPARE(e.problem().code, std::string("io"));
+    }
+  }
+
+  void a_fifo_or_device_as_graph_file_is_refused_without_blocking() {
+    const std::filesystem::path fifo = tmp("pipe.yaml");
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);  // opening it for reading would wait for a writer
+    for (const std::filesystem::path& p : {fifo, std::filesystem::path("/dev/zero")}) {
+      try {
+        load_graph(p);
+        QFAIL("non-regular file loaded");
+      } catch (const GraphError& e) {
+        QCOMPARE(e.problem().code, std::string("io"));
+        QVERIFY(e.problem().message.find("not a regular file") != std::string::npos);
+      }
     }
   }
 

@@ -8,7 +8,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <zlib.h>
 
 #include <csignal>
 #include <filesystem>
@@ -20,6 +26,7 @@
 #include "png_output.hpp"
 #include "noisegraph/context.hpp"
 #include "noisegraph/error.hpp"
+#include "noisegraph/io/pending_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace ng::image;
@@ -42,6 +49,42 @@ std::vector<std::string> listing(const fs::path& dir) {
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A minimal PNG writer, independent of Qt and of the decoder under test: the chunks are
+// written as ISO/IEC 15948 describes them, with zlib for the data and the CRCs. `rows` are
+// the raw scanlines without filter bytes (filter 0 is added).
+std::string chunk(const std::string& type, const std::string& body) {
+  std::string out;
+  const uint32_t n = uint32_t(body.size());
+  for (int s : {24, 16, 8, 0}) out += char((n >> s) & 0xff);
+  const std::string tb = type + body;
+  out += tb;
+  const uint32_t crc = uint32_t(crc32(0, reinterpret_cast<const Bytef*>(tb.data()), uInt(tb.size())));
+  for (int s : {24, 16, 8, 0}) out += char((crc >> s) & 0xff);
+  return out;
+}
+
+std::string make_png(uint32_t w, uint32_t h, int depth, int colour, const std::vector<std::string>& rows,
+                     const std::string& plte = {}, const std::string& trns = {}) {
+  std::string ihdr;
+  for (uint32_t v : {w, h})
+    for (int s : {24, 16, 8, 0}) ihdr += char((v >> s) & 0xff);
+  ihdr += char(depth);
+  ihdr += char(colour);
+  ihdr += std::string(3, '\0');
+  std::string raw;
+  for (const auto& r : rows) raw += '\0' + r;
+  uLongf zn = compressBound(uLong(raw.size()));
+  std::string z(zn, '\0');
+  compress(reinterpret_cast<Bytef*>(z.data()), &zn, reinterpret_cast<const Bytef*>(raw.data()), uLong(raw.size()));
+  z.resize(zn);
+  std::string png = "\x89PNG\r\n\x1a\n";
+  png += chunk("IHDR", ihdr);
+  if (!plte.empty()) png += chunk("PLTE", plte);
+  if (!trns.empty()) png += chunk("tRNS", trns);
+  png += chunk("IDAT", z) + chunk("IEND", "");
+  return png;
 }
 
 std::string error_of(const std::function<void()>& f) {
@@ -166,6 +209,82 @@ class ImageIO : public QObject {
     QVERIFY2(msg.find(p.string()) != std::string::npos, msg.c_str());
   }
 
+  // Issue 13 item 7: what the file says is what the node gets.
+  void low_bit_grey_pngs_load_as_one_channel_with_exact_levels() {
+    struct Case { int depth; std::string row; std::vector<float> want; };
+    const std::vector<Case> cases = {
+        {1, std::string(1, char(0xA0)), {1, 0, 1, 0}},             // 1010 then padding
+        {2, std::string(1, char(0x1B)), {0, 1 / 3.f, 2 / 3.f, 1}},  // 00 01 10 11
+        {4, std::string("\x0F\x80", 2), {0, 1, 8 / 15.f, 0}},
+    };
+    for (const auto& c : cases) {
+      const fs::path p = dir_ / ("grey" + std::to_string(c.depth) + ".png");
+      std::ofstream(p, std::ios::binary) << make_png(4, 1, c.depth, 0, {c.row});
+      auto img = load_image(p, ColourMode::Auto).image;
+      QCOMPARE(img.size(1), int64_t(1));
+      for (int x = 0; x < 4; ++x) QCOMPARE(img[0][0][0][x].item<float>(), c.want[size_t(x)]);
+    }
+  }
+
+  void grey_palette_png_loads_as_one_channel_and_a_colour_palette_as_three() {
+    const std::string greys("\x00\x00\x00\x80\x80\x80\xff\xff\xff", 9);
+    const fs::path p = dir_ / "pal.png";
+    std::ofstream(p, std::ios::binary) << make_png(3, 1, 8, 3, {std::string("\x02\x01\x00", 3)}, greys);
+    auto img = load_image(p, ColourMode::Auto).image;
+    QCOMPARE(img.size(1), int64_t(1));
+    QCOMPARE(img[0][0][0][1].item<float>(), 128 / 255.f);
+    const fs::path q = dir_ / "colour-pal.png";
+    std::ofstream(q, std::ios::binary) << make_png(1, 1, 8, 3, {std::string(1, '\0')}, std::string("\xff\x00\x00", 3));
+    auto red = load_image(q, ColourMode::Auto).image;
+    QCOMPARE(red.size(1), int64_t(3));
+    QCOMPARE(red.flatten()[0].item<float>(), 1.0f);
+  }
+
+  void grey_with_a_trns_key_keeps_the_values_of_transparent_pixels() {
+    // 8-bit grey, key 200: the pixel of value 200 is transparent but still 200/255 in IMAGE.
+    const fs::path p = dir_ / "key.png";
+    std::ofstream(p, std::ios::binary) << make_png(2, 1, 8, 0, {std::string("\xc8\x10", 2)}, {}, std::string("\x00\xc8", 2));
+    auto loaded = load_image(p, ColourMode::Auto);
+    QCOMPARE(loaded.image.size(1), int64_t(1));
+    QCOMPARE(loaded.image[0][0][0][0].item<float>(), 200 / 255.f);
+    QCOMPARE(loaded.mask[0][0][0][0].item<float>(), 1.0f);  // transparent = regenerate
+    QCOMPARE(loaded.mask[0][0][0][1].item<float>(), 0.0f);
+  }
+
+  void a_palette_index_past_the_palette_is_refused() {
+    const fs::path p = dir_ / "badindex.png";
+    std::ofstream(p, std::ios::binary) << make_png(2, 1, 8, 3, {std::string("\x00\x05", 2)},
+                                                   std::string("\x00\x00\x00\xff\xff\xff", 6));
+    auto msg = error_of([&] { load_image(p, ColourMode::Auto); });
+    QVERIFY2(msg.find("palette index 5") != std::string::npos, msg.c_str());
+  }
+
+  void a_truncated_jpeg_is_refused() {
+    QImage q(64, 64, QImage::Format_RGB888);
+    q.fill(Qt::darkCyan);
+    const fs::path whole = dir_ / "whole.jpg", cut = dir_ / "cut.jpg";
+    QVERIFY(q.save(QString::fromStdString(whole.string()), "jpg"));
+    const std::string bytes = read_bytes(whole);
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() * 2 / 3);
+    QCOMPARE(load_image(whole, ColourMode::Auto).image.size(1), int64_t(3));
+    auto msg = error_of([&] { load_image(cut, ColourMode::Auto); });
+    QVERIFY2(msg.find("truncated JPEG") != std::string::npos, msg.c_str());
+  }
+
+  void pngs_above_32_megapixels_load_and_huge_ones_name_the_limit() {
+    // 6000 x 6000 = 36 MP grey, rows of zeros: small on disk, refused by Qt's default limit.
+    const fs::path p = dir_ / "large.png";
+    std::ofstream(p, std::ios::binary) << make_png(6000, 6000, 1, 0, std::vector<std::string>(6000, std::string(750, '\0')));
+    auto img = load_image(p, ColourMode::Auto).image;
+    QCOMPARE(img.size(2), int64_t(6000));
+    QCOMPARE(img.size(3), int64_t(6000));
+    // The header of a 100000 x 100000 image is refused before any pixel is inflated.
+    const fs::path huge = dir_ / "huge.png";
+    std::ofstream(huge, std::ios::binary) << make_png(100000, 100000, 1, 0, {std::string(1, '\0')});
+    auto msg = error_of([&] { load_image(huge, ColourMode::Auto); });
+    QVERIFY2(msg.find("at most 268 megapixels") != std::string::npos, msg.c_str());
+  }
+
   void corrupt_png_gives_clear_error() {
     // A valid PNG cut in half, and text with a .png name.
     auto paths = save_png_batch(random_8bit(1, 3, 32, 32, 3), dir_, "whole", kGraphTextKey, "");
@@ -281,6 +400,57 @@ class ImageIO : public QObject {
     std::signal(SIGXFSZ, previous);
     QVERIFY2(QString::fromStdString(msg).startsWith("cannot write a PNG in output folder"), msg.c_str());
     QVERIFY2(listing(dir_).empty(), listing(dir_).empty() ? "" : listing(dir_)[0].c_str());
+  }
+
+  // Issue 13 item 6: the system's reason (not "Unknown error"), and files finished before
+  // the failure are reported.
+  void a_write_failure_gives_the_system_reason_and_reports_earlier_files() {
+    auto batch = at::cat({at::zeros({1, 3, 64, 64}), random_8bit(1, 3, 64, 64, 15)});  // tiny, then large
+    rlimit old{};
+    QCOMPARE(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 2000;  // the all-zero PNG fits, the noisy one does not
+    QCOMPARE(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::vector<fs::path> reported;
+    auto msg = error_of([&] {
+      save_png_batch(batch, dir_, "part", kGraphTextKey, "", [&](const fs::path& p) { reported.push_back(p); });
+    });
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY2(msg.find(std::strerror(EFBIG)) != std::string::npos, msg.c_str());
+    QCOMPARE(reported.size(), std::size_t(1));
+    QCOMPARE(listing(dir_), (std::vector<std::string>{"part_00001.png"}));
+  }
+
+  void control_characters_in_the_prefix_are_refused_at_once() {
+    for (const std::string prefix : {std::string("a\0b", 3), std::string("line\nbreak"), std::string("x\x7f")}) {
+      auto msg = error_of([&] { save_png_batch(random_8bit(1, 1, 2, 2, 16), dir_, prefix, kGraphTextKey, ""); });
+      QVERIFY2(msg.find("control character") != std::string::npos, msg.c_str());
+    }
+    QVERIFY(listing(dir_).empty());
+  }
+
+  void a_fifo_or_device_is_not_an_image() {
+    const fs::path fifo = dir_ / "pipe.png";
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    QVERIFY(error_of([&] { load_image(fifo, ColourMode::Auto); }).find("not a regular file") != std::string::npos);
+    QVERIFY(error_of([&] { load_image("/dev/zero", ColourMode::Auto); }).find("not a regular file") != std::string::npos);
+    QVERIFY(!error_of([&] { read_embedded_graph(fifo); }).empty());
+  }
+
+  void pending_temporary_files_are_removed_by_a_signal_handler() {
+    const fs::path a = dir_ / "a.part", b = dir_ / "b.part";
+    std::ofstream(a) << "a";
+    std::ofstream(b) << "b";
+    ng::io::PendingFile pa(a);
+    {
+      ng::io::PendingFile pb(b);
+      pb.release();  // published: no longer a temporary
+    }
+    ng::io::remove_pending_files();  // what the CLI calls before quitting on a second signal
+    QVERIFY(!fs::exists(a));
+    QVERIFY(fs::exists(b));
   }
 
   void embedded_graph_round_trips_through_png_text_chunk() {

@@ -3,7 +3,9 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <torch/version.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "noisegraph/host/graph_io.hpp"
+#include "noisegraph/host/memory_estimate.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "noisegraph/host/validate.hpp"
 #include "signature.hpp"
@@ -68,6 +71,12 @@ std::string device_problem(const std::string& device) {
   }
 }
 
+int clamp_threads(int requested) {
+  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  if (requested <= 0) return std::min(cores, kMaxThreads);
+  return std::min({requested, cores * kMaxThreadsPerCore, kMaxThreads});
+}
+
 std::vector<fs::path> default_model_search_path() {
   std::vector<fs::path> dirs;
   std::error_code ec;
@@ -91,6 +100,7 @@ class HostContext : public ng::Context {
     const Graph* graph = nullptr;
     mutable std::optional<std::string> yaml;
     std::vector<FileRecord>* files = nullptr;
+    int threads = 0;  // LibTorch threads of this run, recorded with the embedded graph
   };
 
   HostContext(const Shared& shared, std::string node) : s_(shared), node_(std::move(node)) {}
@@ -111,7 +121,11 @@ class HostContext : public ng::Context {
   fs::path output_dir() const override { return s_.output_dir; }
   std::vector<fs::path> model_search_path() const override { return s_.models; }
   std::string graph_yaml() const override {
-    if (!s_.yaml) s_.yaml = to_yaml(*s_.graph);
+    // Results are bit-identical only at the same thread count (README, "Reproducibility"),
+    // so the graph embedded in outputs says how it ran; a YAML comment, ignored on load.
+    if (!s_.yaml)
+      s_.yaml = "# run with LibTorch " TORCH_VERSION ", " + std::to_string(s_.threads) + " thread(s), device " +
+                s_.device.str() + "\n" + to_yaml(*s_.graph);
     return *s_.yaml;
   }
   void report_file(const fs::path& file) override {
@@ -193,7 +207,20 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
           if (p.kind == ng::ParamKind::Seed) node.params.set(p.name, Scalar::from(ng::ParamValue(*options.seed)));
   }
 
-  result.problems = validate(graph, registry_);
+  // Where paths resolve and may point; the same roots for validation and for the nodes.
+  std::error_code ec;
+  fs::path graph_dir = options.graph_dir;
+  if (graph_dir.empty()) graph_dir = graph.source_file.parent_path();
+  if (graph_dir.empty()) graph_dir = fs::current_path(ec);
+  PathRoots roots;
+  roots.graph_dir = graph_dir;
+  roots.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
+  roots.model_dirs = options.model_search_path;
+  for (auto& d : default_model_search_path()) roots.model_dirs.push_back(d);
+  roots.confine_reads = options.confine_reads;
+  roots.read_roots = options.read_roots;
+
+  result.problems = validate(graph, registry_, roots);
   if (!result.problems.empty()) {
     const Problem& first = result.problems.front();
     const GraphNode* n = graph.find(first.node);
@@ -220,21 +247,22 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
   shared.cancel = &cancel_;
   shared.observer = observer;
   shared.device = c10::Device(options.device);
-  std::error_code ec;
-  shared.graph_dir = options.graph_dir;
-  if (shared.graph_dir.empty()) shared.graph_dir = graph.source_file.parent_path();
-  if (shared.graph_dir.empty()) shared.graph_dir = fs::current_path(ec);
-  shared.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
-  shared.models = options.model_search_path;
-  for (auto& d : default_model_search_path()) shared.models.push_back(d);
+  shared.graph_dir = roots.graph_dir;
+  shared.output_dir = roots.output_dir;
+  shared.models = roots.model_dirs;
   shared.graph = &graph;
   shared.files = &result.files;
 
   if (std::string why = check_output_dir(shared.output_dir); !why.empty())
     return fail(RunResult::Status::Failed, {}, {}, why);
 
-  int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
-  if (threads > 0 && at::get_num_threads() != threads) at::set_num_threads(threads);
+  const int threads = clamp_threads(options.threads);
+  if (options.threads > threads && observer)
+    observer->on_log({}, ng::LogLevel::Warning, std::to_string(options.threads) + " threads requested; using " +
+                                                    std::to_string(threads) + " (" + std::to_string(kMaxThreadsPerCore) +
+                                                    " per core at most)");
+  if (at::get_num_threads() != threads) at::set_num_threads(threads);
+  shared.threads = threads;
 
   if (observer)
     for (const auto& id : order) observer->on_node_state(id, NodeState::Queued, {});
@@ -252,12 +280,29 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
     }
 
     std::map<std::string, ng::ParamValue> params = resolve_params(node, spec);
+    // Again right before the node runs: an earlier node may have changed the files.
+    if (auto path_problems = check_node_paths(node, spec, params, roots, graph.source_file.string());
+        !path_problems.empty()) {
+      result.problems = path_problems;
+      if (observer) observer->on_node_state(id, NodeState::Failed, path_problems.front().message);
+      return fail(RunResult::Status::Failed, id, node.type, format_problem(path_problems.front()));
+    }
     std::map<std::string, ng::Value> inputs;
     std::map<std::string, std::string> input_signatures;
     for (const auto& [port, link] : node.inputs) {
       const Outputs& up = *produced.at(link.node);
       inputs[port] = up.at(link.output);
       input_signatures[port] = signatures.at(link.node) + "/" + link.output;
+    }
+    // Sizes from parameters: refuse what cannot fit instead of dying in the allocator.
+    if (const MemoryEstimate need = estimate_node_memory(spec, params); need.bytes > 0) {
+      const uint64_t have = options.memory_available ? options.memory_available : available_memory();
+      if (have > 0 && need.bytes > have) {
+        const std::string why = "needs about " + human_bytes(need.bytes) + " (" + need.basis + "), " +
+                                human_bytes(have) + " available; reduce the size or batch";
+        if (observer) observer->on_node_state(id, NodeState::Failed, why);
+        return fail(RunResult::Status::Failed, id, node.type, why);
+      }
     }
     HostContext ctx(shared, id);
     const std::string sig = node_signature(spec, params, input_signatures, ctx);
@@ -282,6 +327,10 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
       ng::NodeCall call(id, spec, std::move(inputs), std::move(params), ctx);
       outcome = spec.runner()(call);
       outputs = std::move(call.outputs());
+    } catch (const c10::Error& e) {
+      outcome = {ng::RunResult::Status::Failed, ng::one_line_torch_message(e.what_without_backtrace())};
+    } catch (const std::bad_alloc&) {
+      outcome = {ng::RunResult::Status::Failed, "out of memory (try a smaller size or batch)"};
     } catch (const std::exception& e) {
       outcome = {ng::RunResult::Status::Failed, e.what()};
     } catch (...) {
@@ -325,6 +374,13 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
 
   // Keep what this run used: bounded memory, and everything needed to redo it.
   cache_->by_signature = std::move(used);
+  // Asked to stop while the last node ran (and it finished anyway): still a cancelled run,
+  // so a Ctrl-C always ends the same way (exit 130), with the files written listed.
+  if (cancel_.load() && !order.empty()) {
+    const std::string& last = order.back();
+    return fail(RunResult::Status::Cancelled, last, graph.nodes.at(last).type,
+                "cancelled while node '" + last + "' was running (it finished first)");
+  }
   cache_->last_run = std::move(produced);
   result.wall_ms = ms_since(t_start);
   return result;

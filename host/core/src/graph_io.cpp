@@ -277,6 +277,9 @@ Graph load_graph(const std::filesystem::path& path) {
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) reader.fail("io", "cannot open graph file: no such file", {});
   if (fs::is_directory(status)) reader.fail("io", "cannot open graph file: it is a directory", {});
+  // Opening a FIFO blocks until a writer comes; a device never ends: regular files only.
+  if (!fs::is_regular_file(status))
+    reader.fail("io", "cannot open graph file: not a regular file (a FIFO, device or socket)", {});
   auto size = fs::file_size(path, ec);
   if (!ec && size > kMaxGraphFileBytes)
     reader.fail("file_too_large", "graph file is " + std::to_string(size) + " bytes; the limit is " +

@@ -19,6 +19,8 @@
 #undef NOISEGRAPH_PLUGIN_NAME
 #include <noisegraph/registrar.hpp>
 
+#include "noisegraph/host/plugin_probe.hpp"
+
 namespace ng::host {
 
 namespace fs = std::filesystem;
@@ -74,7 +76,10 @@ std::string spec_problem(const ng::NodeSpec& spec, const std::string& plugin) {
 
 }  // namespace
 
-PluginRegistry::PluginRegistry() = default;
+PluginRegistry::PluginRegistry() {
+  if (const char* env = std::getenv("NOISEGRAPH_PLUGIN_PROBE"))
+    probing_ = !(std::strcmp(env, "off") == 0 || std::strcmp(env, "0") == 0 || std::strcmp(env, "no") == 0);
+}
 PluginRegistry::~PluginRegistry() = default;
 
 fs::path executable_dir() {
@@ -106,6 +111,14 @@ std::vector<fs::path> PluginRegistry::default_search_path(const std::vector<fs::
     fs::path installed = fs::path(NOISEGRAPH_INSTALL_PLUGIN_SUBDIR);
     if (installed.is_relative()) installed = executable_dir() / ".." / installed;
     if (fs::is_directory(installed, ec)) dirs.push_back(installed.lexically_normal());
+    // Then the user's own plugins, after the installed ones so they add node types but
+    // never shadow a shipped plugin: $XDG_DATA_HOME/noisegraph/plugins, by default
+    // ~/.local/share/noisegraph/plugins.
+    fs::path data_home;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) data_home = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home) data_home = fs::path(home) / ".local" / "share";
+    const fs::path user = data_home / "noisegraph" / "plugins";
+    if (!data_home.empty() && fs::is_directory(user, ec)) dirs.push_back(user);
   }
   // A folder named twice (--plugins and NOISEGRAPH_PLUGIN_PATH, say) is searched once;
   // loading it twice would report every plugin as a duplicate of itself.
@@ -135,12 +148,40 @@ std::size_t PluginRegistry::load_directory(const fs::path& dir) {
     if (it->path().extension() == ".so" && !it->is_directory(ec)) files.push_back(it->path());
   if (ec) failures_.push_back({dir, "cannot list plugin folder: " + ec.message()});
   std::sort(files.begin(), files.end());
-  std::size_t loaded = 0;
-  for (const auto& f : files) loaded += load_file(f) ? 1 : 0;
+  // Probe every regular file in one go (one child process for the whole folder).
+  std::vector<fs::path> regular;
+  for (const auto& f : files)
+    if (fs::is_regular_file(f, ec)) regular.push_back(f);
+  std::vector<ProbeVerdict> verdicts;
+  if (probing_) verdicts = probe_plugins(regular);
+  std::size_t loaded = 0, r = 0;
+  for (const auto& f : files) {
+    if (r < regular.size() && regular[r] == f) {
+      const ProbeVerdict* v = verdicts.empty() ? nullptr : &verdicts[r];
+      ++r;
+      if (v && (v->kind == ProbeVerdict::Kind::Crashed || v->kind == ProbeVerdict::Kind::TimedOut)) {
+        failures_.push_back({f, v->message});
+        continue;
+      }
+    }
+    loaded += load_probed(f) ? 1 : 0;
+  }
   return loaded;
 }
 
 bool PluginRegistry::load_file(const fs::path& file) {
+  std::error_code ec;
+  if (probing_ && fs::is_regular_file(file, ec)) {
+    const ProbeVerdict v = probe_plugins({file}).front();
+    if (v.kind == ProbeVerdict::Kind::Crashed || v.kind == ProbeVerdict::Kind::TimedOut) {
+      failures_.push_back({file, v.message});
+      return false;
+    }
+  }
+  return load_probed(file);
+}
+
+bool PluginRegistry::load_probed(const fs::path& file) {
   auto refuse = [&](const std::string& reason) {
     failures_.push_back({file, reason});
     return false;

@@ -55,7 +55,7 @@ std::string node_signature(const ng::NodeSpec& spec, const std::map<std::string,
     else if (auto* b = std::get_if<bool>(&value)) d.add_u64(*b ? 1 : 0);
     else d.add(std::get<std::string>(value));
     const ng::ParamSpec* ps = spec.find_param(name);
-    if (ps && ps->kind == ng::ParamKind::Path) {
+    if (ps && ps->kind == ng::ParamKind::Path && !ps->writes()) {
       // A changed file on disk must invalidate the cache even if its name did not change.
       std::error_code ec;
       const std::filesystem::path p = ctx.resolve(std::get<std::string>(value));

@@ -8,7 +8,10 @@
 #include <functional>
 #include <set>
 
+#include "noisegraph/host/executor.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
+
+#include "choice_alias.hpp"
 
 namespace ng::host {
 
@@ -31,6 +34,12 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
   auto best = did_you_mean(word, candidates);
   if (best.empty()) return {};
   return "did you mean " + quoted_list(best) + "?";
+}
+
+// Another tool's spelling ("euler_a") before the nearest by edit distance ("euler").
+std::string enum_hint(const std::string& word, const std::vector<std::string>& choices) {
+  const std::string alias = choice_alias_hint(word, choices);
+  return alias.empty() ? suggestion(word, choices) : alias;
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -155,7 +164,7 @@ std::optional<ng::ParamValue> parse_param(const Scalar& value, const ng::ParamSp
       if (std::find(spec.choices.begin(), spec.choices.end(), value.text) == spec.choices.end() || value.null)
         return bad("param_not_in_choices",
                    "parameter '" + spec.name + "' must be one of " + quoted_list(spec.choices, 50) + ", found " + found,
-                   suggestion(value.text, spec.choices));
+                   enum_hint(value.text, spec.choices));
       return ng::ParamValue(value.text);
     }
     case ng::ParamKind::String:
@@ -266,7 +275,39 @@ bool port_accepts(const std::string& input_type, const std::string& output_type)
   return input_type == output_type || input_type == ng::type::Any;
 }
 
+PathRoots default_path_roots(const Graph& graph) {
+  PathRoots roots;
+  std::error_code ec;
+  roots.graph_dir = graph.source_file.parent_path();
+  if (roots.graph_dir.empty()) roots.graph_dir = std::filesystem::current_path(ec);
+  roots.model_dirs = default_model_search_path();
+  roots.output_dir = "output";
+  return roots;
+}
+
+std::vector<Problem> check_node_paths(const GraphNode& node, const ng::NodeSpec& spec,
+                                      const std::map<std::string, ng::ParamValue>& params,
+                                      const PathRoots& roots, const std::string& file) {
+  std::vector<Problem> out;
+  for (const auto& p : spec.params()) {
+    if (p.kind != ng::ParamKind::Path) continue;
+    auto it = params.find(p.name);
+    const auto* value = it == params.end() ? nullptr : std::get_if<std::string>(&it->second);
+    if (!value) continue;
+    PathVerdict v = check_path_param(*value, p, roots);
+    if (v.ok()) continue;
+    const Scalar* given = node.params.find(p.name);
+    const SourceLocation at = given ? given->location : node.location;
+    out.push_back(Problem{file, at.line, at.column, node.id, v.code, v.message, v.hint});
+  }
+  return out;
+}
+
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry) {
+  return validate(graph, registry, default_path_roots(graph));
+}
+
+std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots) {
   std::vector<Problem> problems = graph.load_problems;
   const std::string file = graph.source_file.string();
   auto add = [&](SourceLocation at, const std::string& node, const std::string& code, const std::string& message,
@@ -380,7 +421,8 @@ std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry
             offers.empty() ? "add a node with a " + in.type + " output and connect it"
                            : "connect it, e.g. inputs: {" + in.name + ": " + offers.front() + "}");
       }
-      resolve_params(node, type->spec, file, &problems);
+      const auto params = resolve_params(node, type->spec, file, &problems);
+      for (auto& pr : check_node_paths(node, type->spec, params, roots, file)) problems.push_back(std::move(pr));
     }
   }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "noisegraph/host/executor.hpp"
 #include "noisegraph/host/graph_io.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "noisegraph/host/validate.hpp"
@@ -74,6 +75,7 @@ void GraphDocument::load(host::Graph graph, const QString& path, std::string ori
   graph_ = std::move(graph);
   file_path_ = path;
   original_text_ = std::move(original_text);
+  from_png_ = false;
   if (!path.isEmpty()) base_dir_.clear();
   revalidate();
   Q_EMIT reset();
@@ -105,6 +107,7 @@ bool GraphDocument::open_text(const std::string& yaml, const QString& origin, co
     base_dir_ = base_dir;
     load(std::move(g), {}, yaml);
     base_dir_ = base_dir;
+    from_png_ = true;
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
@@ -122,15 +125,29 @@ bool GraphDocument::save(QString* error) {
 
 namespace {
 
+// True when relative path `p` names a file in one of the model folders (how a run finds
+// a path that is not next to the graph, see ng::Context::resolve).
+bool found_in_model_folders(const fs::path& p) {
+  std::error_code ec;
+  for (const auto& dir : host::default_model_search_path())
+    if (fs::exists(dir / p, ec)) return true;
+  return false;
+}
+
 // The relative path `value` written for a graph in `from`, rewritten for a graph in `to`
-// so that it names the same file; nullopt when it stays as is. Bare file names that do
-// not exist next to the old graph are model-search-path lookups and stay bare.
-std::optional<std::string> rebased_path(const std::string& value, const fs::path& from, const fs::path& to) {
+// so that it names the same file; nullopt when it stays as is. A path that does not exist
+// next to the old graph stays as written when it is a bare name or found in the model
+// folders (a model-search-path lookup either way), or when `from` is only a guess (a graph
+// read from a PNG: its paths are relative to the original graph's folder, which is
+// unknown, so inventing a folder for them would only break them).
+std::optional<std::string> rebased_path(const std::string& value, const fs::path& from, const fs::path& to,
+                                        bool from_is_guess) {
   const fs::path p(value);
   if (value.empty() || p.is_absolute()) return std::nullopt;
   std::error_code ec;
   const fs::path target = (from / p).lexically_normal();
-  if (!fs::exists(target, ec) && !p.has_parent_path()) return std::nullopt;
+  if (!fs::exists(target, ec) && (from_is_guess || !p.has_parent_path() || found_in_model_folders(p)))
+    return std::nullopt;
   const fs::path moved = target.lexically_relative(to);
   const std::string text = moved.empty() ? target.string() : moved.generic_string();
   if (text == value) return std::nullopt;
@@ -149,7 +166,7 @@ int GraphDocument::rebase_path_params(host::Graph& g, const QString& from, const
     for (auto& [name, value] : node.params) {
       const ng::ParamSpec* spec = t->spec.find_param(name);
       if (!spec || spec->kind != ng::ParamKind::Path) continue;
-      if (auto text = rebased_path(value.text, old_dir, new_dir)) {
+      if (auto text = rebased_path(value.text, old_dir, new_dir, from_png_)) {
         value = host::Scalar::from(ng::ParamValue(*text));
         ++changed;
       }
@@ -190,6 +207,7 @@ bool GraphDocument::save_as(const QString& path, QString* error) {
   graph_.source_file = absolute.toStdString();
   file_path_ = absolute;
   base_dir_.clear();
+  from_png_ = false;
   undo_->setClean();
   if (paths_moved) {
     revalidate();
@@ -538,6 +556,16 @@ void GraphDocument::revalidate() {
   } catch (const std::exception& e) {
     problems_ = {host::Problem{graph_.source_file.string(), 0, 0, {}, "internal", e.what(), {}}};
   }
+  // The executor refuses a graph without an output node (nothing would run); say so
+  // before the user presses Run instead of promising that the graph can run.
+  if (graph_.nodes.empty()) return;
+  for (const auto& [id, node] : graph_.nodes) {
+    const host::NodeType* t = registry_.find(node.type);
+    if (!t || t->spec.is_output_node()) return;  // an unknown type is already a problem
+  }
+  problems_.push_back({graph_.source_file.string(), 0, 0, {}, "no_output_node",
+                       tr("The graph has no output node, so nothing would run.").toStdString(),
+                       tr("add a node that writes a result, e.g. Save image (image.save)").toStdString()});
 }
 
 }  // namespace ng::editor

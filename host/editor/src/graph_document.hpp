@@ -117,7 +117,8 @@ class GraphDocument : public QObject {
   /// port, different types (both named), a self link, or a cycle.
   QString link_refusal(const std::string& from, const std::string& output, const std::string& to,
                        const std::string& input) const;
-  /// Validation problems of the current graph (refreshed after every change).
+  /// Validation problems of the current graph (refreshed after every change), plus
+  /// "no_output_node" for a non-empty graph the executor would refuse for lack of one.
   const std::vector<host::Problem>& problems() const { return problems_; }
   /// Stored canvas position of a node, if any.
   std::optional<QPointF> position(const std::string& node) const;
@@ -150,7 +151,8 @@ class GraphDocument : public QObject {
             const std::string& merge_key = {});
   void load(host::Graph graph, const QString& path, std::string original_text);
   /// Rewrites the relative Path parameters of `g`, written for a graph in folder `from`,
-  /// so they name the same files from folder `to`. Returns how many changed.
+  /// so they name the same files from folder `to` (paths found nowhere stay as written,
+  /// see rebased_path in the .cpp). Returns how many changed.
   int rebase_path_params(host::Graph& g, const QString& from, const QString& to) const;
   void revalidate();
 
@@ -159,6 +161,9 @@ class GraphDocument : public QObject {
   QUndoStack* undo_;
   QString file_path_;
   QString base_dir_;            ///< for untitled graphs opened from a PNG
+  /// Opened from a PNG and not saved since: its relative paths were written for the
+  /// original graph's folder, which is unknown (base_dir_ is only the image's folder).
+  bool from_png_ = false;
   std::string original_text_;   ///< the file as read (kept for byte-identical Save As)
   std::vector<host::Problem> problems_;
   std::function<std::map<std::string, host::Point>()> position_provider_;

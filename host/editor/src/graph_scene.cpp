@@ -277,6 +277,17 @@ void GraphScene::clear_run_states() {
   for (const auto& [id, item] : nodes_) item->set_run_state(NodeRunState::Idle);
 }
 
+void GraphScene::clear_failed_states() {
+  for (auto it = run_states_.begin(); it != run_states_.end();) {
+    if (it->second.first == NodeRunState::Failed) {
+      if (NodeItem* item = node_item(it->first)) item->set_run_state(NodeRunState::Idle);
+      it = run_states_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void GraphScene::finish_run_states() {
   for (auto it = run_states_.begin(); it != run_states_.end();) {
     if (it->second.first == NodeRunState::Queued || it->second.first == NodeRunState::Running) {

@@ -41,6 +41,8 @@ class GraphScene : public QGraphicsScene {
   void set_run_state(const std::string& node, NodeRunState state, const QString& message = {});
   void set_progress(const std::string& node, double fraction);
   void clear_run_states();
+  /// Failed cards go back to idle (their error no longer describes the edited graph).
+  void clear_failed_states();
   /// After a run: nodes still waiting in the queue (the run stopped before them) go back
   /// to idle, so only what happened keeps a badge.
   void finish_run_states();

@@ -34,8 +34,9 @@ void ImageView::fit() {
   resetTransform();
   const QSizeF avail = QSizeF(viewport()->size()) - QSizeF(16, 16);
   double f = std::min(avail.width() / image_.width(), avail.height() / image_.height());
-  // Whole-number magnification keeps pixel art even; never shrink below fitting.
-  if (f > 1) f = std::floor(f);
+  // From 2x up, whole-number magnification keeps pixel art even at little cost in size;
+  // between 1x and 2x rounding down would not enlarge at all, so fill the view instead.
+  if (f >= 2) f = std::floor(f);
   f = std::max(f, 0.01);
   scale(f, f);
   update_smoothing();
@@ -55,7 +56,11 @@ void ImageView::actual_size() {
 }
 
 void ImageView::update_smoothing() {
-  item_->setTransformationMode(zoom() >= 1.0 ? Qt::FastTransformation : Qt::SmoothTransformation);
+  // Crisp pixels at whole-number zoom; smooth when shrinking or at a fractional zoom,
+  // where nearest-neighbour would make uneven pixel rows.
+  const double z = zoom();
+  const bool whole = z >= 1.0 && std::abs(z - std::round(z)) < 1e-6;
+  item_->setTransformationMode(whole || z >= 4.0 ? Qt::FastTransformation : Qt::SmoothTransformation);
 }
 
 void ImageView::wheelEvent(QWheelEvent* event) {

@@ -14,7 +14,8 @@ class ImageView : public QGraphicsView {
   explicit ImageView(QWidget* parent = nullptr);
   void set_image(const QImage& image);
   const QImage& image() const { return image_; }
-  /// Fit the image in the view (and keep fitting on resize) until the user zooms.
+  /// Fit the image in the view, enlarging small images (whole-number zoom from 2x up),
+  /// and keep fitting on resize until the user zooms.
   void fit();
   void zoom_by(double factor);
   void actual_size();

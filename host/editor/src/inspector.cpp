@@ -167,10 +167,13 @@ void Inspector::rebuild() {
       ParamEditor* editor = make_param_editor(p, options, nullptr);
       editors_[p.name] = editor;
       auto* row = new QWidget;
+      // Rows never take extra height: in a tall inspector a growing row (the prompt box
+      // is vertically expanding) centred its field away from the label above it.
+      row->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
       auto* h = new QHBoxLayout(row);
       h->setContentsMargins(0, 0, 0, 0);
       h->setSpacing(2);
-      h->addWidget(editor, 1);
+      h->addWidget(editor, 1, Qt::AlignTop);
       auto* reset = new QToolButton;
       reset->setText(QStringLiteral("↺"));
       reset->setAutoRaise(true);
@@ -185,6 +188,9 @@ void Inspector::rebuild() {
         doc_->set_param(node_, name, v);
       });
       connect(reset, &QToolButton::clicked, this, [this, name] { doc_->reset_param(node_, name); });
+      connect(editor, &ParamEditor::notice_changed, this, [this, name](const QString& text) {
+        if (!text.isEmpty()) Q_EMIT status_message(QStringLiteral("%1.%2: %3").arg(q(node_), q(name), text));
+      });
       if (auto* seed = qobject_cast<SeedEditor*>(editor))
         connect(seed, &SeedEditor::mode_changed, this, [this, name](SeedMode m) { doc_->set_seed_mode(node_, name, m); });
     }

@@ -33,6 +33,10 @@ class Inspector : public QWidget {
   /// Re-reads values and problems from the document (rebuilds if the node's type changed).
   void refresh();
 
+ Q_SIGNALS:
+  /// A message for the status bar (a typed value that was out of range, ...).
+  void status_message(const QString& text);
+
  private:
   void rebuild();
   void clear_body();

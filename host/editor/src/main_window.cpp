@@ -32,7 +32,9 @@
 #include "inspector.hpp"
 #include "node_search_popup.hpp"
 #include "noisegraph/host/executor.hpp"
+#include "noisegraph/host/graph_io.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
+#include "noisegraph/host/validate.hpp"
 #include "palette.hpp"
 #include "plugins_dialog.hpp"
 #include "png_graph.hpp"
@@ -68,6 +70,7 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   preview_ = new PreviewPanel;
   problems_ = new ProblemsPanel;
   log_ = new QPlainTextEdit;
+  log_->setObjectName(QStringLiteral("log"));
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(5000);
   runner_ = new RunController(registry_, this);
@@ -78,6 +81,7 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   progress_->setTextVisible(false);
   progress_->setVisible(false);
   run_label_ = new QLabel;
+  run_label_->setObjectName(QStringLiteral("run_status"));
   run_label_->setProperty("role", "dim");
   problems_label_ = new QLabel;
   setAcceptDrops(true);
@@ -91,13 +95,28 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
 
   connect(doc_, &GraphDocument::file_state_changed, this, [this] { update_title(); });
   connect(doc_, &GraphDocument::changed, this, [this] {
+    problems_->set_graph_empty(doc_->graph().nodes.empty());
     problems_->set_problems(doc_->problems());
+    // A run error is about the graph as it ran: once what led to the failure changed, it
+    // no longer describes the graph (the next run will tell). Moving cards, or editing a
+    // branch the failed node does not depend on, changes nothing about it.
+    if (problems_->has_run_error() && failure_context(failed_node_) != failed_context_) clear_run_error();
     update_actions();
   });
   connect(doc_, &GraphDocument::reset, this, [this] {
-    problems_->set_run_error({}, {});
+    // Another graph: nothing of the previous one's run stays on screen.
+    if (runner_->is_running()) {
+      runner_->cancel();
+      stale_run_ = true;
+    }
+    clear_run_error();
+    preview_->clear();
+    progress_->setVisible(false);
+    run_label_->clear();
     inspector_->set_node({});
   });
+  connect(inspector_, &Inspector::status_message, this, [this](const QString& t) { status(t); });
+  connect(preview_, &PreviewPanel::status_message, this, [this](const QString& t) { status(t); });
   connect(doc_->undo_stack(), &QUndoStack::indexChanged, this, [this] { update_actions(); });
   connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { on_selection_changed(); });
   connect(scene_, &GraphScene::status_message, this, [this](const QString& t) { status(t); });
@@ -123,6 +142,7 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   });
 
   connect(runner_, &RunController::node_state, this, [this](const QString& node, NodeRunState s, const QString& m) {
+    if (stale_run_) return;
     scene_->set_run_state(node.toStdString(), s, m);
     if (s == NodeRunState::Queued) ++run_total_;
     if (s == NodeRunState::Done || s == NodeRunState::Cached) ++run_finished_;
@@ -135,17 +155,21 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
     if (run_total_ > 0) progress_->setValue(1000 * run_finished_ / run_total_);
   });
   connect(runner_, &RunController::progress, this, [this](const QString& node, double f, const QString& m) {
+    if (stale_run_) return;
     scene_->set_progress(node.toStdString(), f);
     if (run_total_ > 0) progress_->setValue(int(1000 * (run_finished_ + std::clamp(f, 0.0, 1.0)) / run_total_));
     if (!m.isEmpty()) run_label_->setText(QStringLiteral("%1: %2").arg(node, m));
   });
   connect(runner_, &RunController::preview, this, [this](const QString& node, const QImage& img, int step, int total) {
+    if (stale_run_) return;
     preview_->show_live(img, tr("%1  ·  step %2/%3").arg(node).arg(step).arg(total));
   });
-  connect(runner_, &RunController::file_written, this, [this](const QString&, const QString& path) {
-    preview_->add_output(path);
+  connect(runner_, &RunController::file_written, this, [this](const QString& node, const QString& path) {
+    log_->appendPlainText(tr("%1 wrote %2").arg(node, QDir::toNativeSeparators(path)));
+    if (!stale_run_) preview_->add_output(path);
   });
   connect(runner_, &RunController::log, this, [this](const QString& node, int level, const QString& text) {
+    if (stale_run_) return;
     // A node's first info line of a run (a loader's "SD 1.x, eps, 1.07B params ...") stays on its card.
     if (level == int(ng::LogLevel::Info) && !node.isEmpty())
       if (NodeItem* item = scene_->node_item(node.toStdString()); item && item->note().isEmpty()) item->set_note(text);
@@ -199,8 +223,10 @@ void MainWindow::build_actions() {
     if (!path.isEmpty()) open_file(path, nullptr, false);
   });
   connect(make_action("file_save", tr("&Save"), QKeySequence::Save), &QAction::triggered, this, [this] { save(); });
-  connect(make_action("file_save_as", tr("Save &As…"), QKeySequence::SaveAs), &QAction::triggered, this,
-          [this] { save_as(); });
+  // Explicit: QKeySequence::SaveAs is empty on platforms without a desktop theme (plain
+  // X11, Xvfb), which left Save As without a shortcut.
+  QAction* save_as_action = make_action("file_save_as", tr("Save &As…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+  connect(save_as_action, &QAction::triggered, this, [this] { save_as(); });
   connect(make_action("file_quit", tr("&Quit"), QKeySequence::Quit), &QAction::triggered, this, &QWidget::close);
 
   QAction* undo = doc_->undo_stack()->createUndoAction(this, tr("&Undo"));
@@ -390,8 +416,9 @@ void MainWindow::build_menus_and_toolbar() {
   bar->addWidget(run_label_);
   statusBar()->addPermanentWidget(problems_label_);
   connect(problems_, &ProblemsPanel::count_changed, this, [this](int n) {
-    problems_label_->setText(n == 0 ? tr("<span style='color:#66bb6a'>✓ ready to run</span>")
-                                    : tr("<span style='color:#ffb74d'>⚠ %n problem(s)</span>", nullptr, n));
+    problems_label_->setText(n > 0                     ? tr("<span style='color:#ffb74d'>⚠ %n problem(s)</span>", nullptr, n)
+                             : problems_->graph_empty() ? tr("<span style='color:#9aa0a8'>empty graph</span>")
+                                                        : tr("<span style='color:#66bb6a'>✓ ready to run</span>"));
   });
   problems_->set_problems(doc_->problems());
 }
@@ -453,7 +480,6 @@ bool MainWindow::open_file(const QString& path, QString* error, bool ask) {
     return false;
   }
   remember_recent(path);
-  preview_->clear_outputs();
   scene_->clearSelection();
   view_->fit_to_nodes();
   status(tr("Opened %1").arg(QDir::toNativeSeparators(path)));
@@ -690,7 +716,8 @@ bool MainWindow::run_graph() {
   options.output_dir = output_dir_.toStdString();
   if (!doc_->graph_dir().isEmpty()) options.graph_dir = doc_->graph_dir().toStdString();
   scene_->clear_run_states();
-  problems_->set_run_error({}, {});
+  clear_run_error();
+  stale_run_ = false;
   run_total_ = run_finished_ = run_cached_ = 0;
   progress_->setValue(0);
   progress_->setVisible(true);
@@ -702,33 +729,85 @@ bool MainWindow::run_graph() {
 }
 
 void MainWindow::on_run_finished(const host::RunResult& result) {
+  update_actions();
+  const QString seconds = QString::number(result.wall_ms / 1000.0, 'f', 2);
+  if (stale_run_) {
+    // The run of a graph that was replaced (New / Open) while it went: log how it ended,
+    // touch nothing on screen.
+    stale_run_ = false;
+    log_->appendPlainText(tr("— the previous graph's run ended (%1) —").arg(QString::fromLatin1(host::to_string(result.status))));
+    return;
+  }
   progress_->setVisible(false);
   scene_->finish_run_states();
-  update_actions();
   int ran = 0, cached = 0;
   for (const auto& n : result.nodes) (n.cached ? cached : ran)++;
-  const QString seconds = QString::number(result.wall_ms / 1000.0, 'f', 2);
+  QString outcome;  // for the log: how the run ended, in one line
   switch (result.status) {
     case host::RunResult::Status::Ok:
       run_label_->setText(tr("done in %1 s · %2 ran · %3 cached").arg(seconds).arg(ran).arg(cached));
+      outcome = tr("done in %1 s: %2 node(s) ran, %3 cached, %n file(s) written", nullptr, int(result.files.size()))
+                    .arg(seconds).arg(ran).arg(cached);
       doc_->advance_seeds();
       break;
     case host::RunResult::Status::Cancelled:
       run_label_->setText(tr("cancelled after %1 s").arg(seconds));
+      outcome = result.failed_node.empty() ? tr("cancelled after %1 s").arg(seconds)
+                                           : tr("cancelled after %1 s, in %2").arg(seconds, q(result.failed_node));
       break;
     case host::RunResult::Status::Failed:
       if (!result.problems.empty()) {
         run_label_->setText(tr("not run: the graph has problems"));
+        outcome = tr("not run: %n problem(s) in the graph (see Problems)", nullptr, int(result.problems.size()));
         problems_->set_problems(result.problems);
         if (auto* d = findChild<QDockWidget*>("dock_problems")) d->raise();
       } else {
-        run_label_->setText(tr("failed in %1").arg(q(result.failed_node)));
+        // A failure outside any node (no output node, unusable device) has no node to
+        // name: the message is the news.
+        const QString where = result.failed_node.empty() ? QString() : tr(" in %1").arg(q(result.failed_node));
+        run_label_->setText(tr("failed%1: %2").arg(where, q(result.message)));
+        run_label_->setToolTip(q(result.message));
+        outcome = tr("failed%1 after %2 s: %3").arg(where, seconds, q(result.message));
         problems_->set_run_error(q(result.failed_node), q(result.message));
+        failed_node_ = result.failed_node;
+        failed_context_ = failure_context(failed_node_);
         if (!result.failed_node.empty()) scene_->set_run_state(result.failed_node, NodeRunState::Failed, q(result.message));
+        if (auto* d = findChild<QDockWidget*>("dock_problems")) d->raise();
       }
       break;
   }
+  log_->appendPlainText(QStringLiteral("— %1 —").arg(outcome));
   status(run_label_->text());
+}
+
+void MainWindow::clear_run_error() {
+  if (!problems_->has_run_error()) return;
+  problems_->set_run_error({}, {});
+  failed_node_.clear();
+  failed_context_.clear();
+  run_label_->setToolTip({});
+  scene_->clear_failed_states();
+}
+
+std::string MainWindow::failure_context(const std::string& failed) const {
+  const host::Graph& g = doc_->graph();
+  host::Graph part;
+  try {
+    if (failed.empty()) {
+      part.nodes = g.nodes;  // a failure of the whole graph (no output node, device)
+    } else {
+      if (!g.find(failed)) return "(removed)";
+      std::vector<std::string> outputs;
+      for (const auto& [id, n] : g.nodes)
+        if (const host::NodeType* t = registry_.find(n.type); t && t->spec.is_output_node()) outputs.push_back(id);
+      const auto used = host::upstream_order(g, outputs);
+      if (std::find(used.begin(), used.end(), failed) == used.end()) return "(unused)";  // nothing runs it now
+      for (const auto& id : host::upstream_order(g, {failed})) part.nodes.set(id, *g.find(id));
+    }
+    return host::to_yaml(part);
+  } catch (const std::exception&) {
+    return "(invalid)";  // e.g. a cycle: not the graph that failed either
+  }
 }
 
 // ------------------------------------------------------------------------------ screenshot

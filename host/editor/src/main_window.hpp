@@ -99,6 +99,12 @@ class MainWindow : public QMainWindow {
   void on_selection_changed();
   void show_canvas_menu(QPoint view_pos);
   void on_run_finished(const host::RunResult& result);
+  /// Removes the last run's failure from the problems, the canvas and the toolbar.
+  void clear_run_error();
+  /// What a failure of node `failed` depends on, as text to compare: the YAML of the
+  /// node and its upstream ("" node: the whole graph's nodes), or a marker when the
+  /// node is gone or no output node uses it any more. Positions are not part of it.
+  std::string failure_context(const std::string& failed) const;
   void status(const QString& text, int ms = 6000);
   QAction* make_action(const QString& name, const QString& text, const QKeySequence& key = {});
 
@@ -125,6 +131,10 @@ class MainWindow : public QMainWindow {
     QString node, port;
     bool from_output = false;
   } pending_add_;
+
+  std::string failed_node_;     ///< node of the run error shown ("" for a graph-wide one)
+  std::string failed_context_;  ///< failure_context(failed_node_) when it failed
+  bool stale_run_ = false;      ///< the run going belongs to a graph replaced since (New/Open)
 
   int run_total_ = 0;       ///< nodes queued in the current run
   int run_finished_ = 0;    ///< nodes done or cached

@@ -12,7 +12,9 @@ namespace ng::editor {
 
 namespace {
 
-constexpr qreal kHeader = 28, kRow = 22, kSummaryRow = 17, kPad = 10, kRadius = 7;
+// The header has two lines: the node's id (what tells ten samplers apart) and, smaller,
+// what kind of node it is.
+constexpr qreal kHeader = 38, kTitleLine = 21, kRow = 22, kSummaryRow = 17, kPad = 10, kRadius = 7;
 constexpr qreal kMinWidth = 170, kMaxWidth = 320;
 constexpr int kMaxErrorLines = 4;
 
@@ -25,6 +27,11 @@ QFont title_font() {
 QFont body_font() {
   QFont f;
   f.setPointSizeF(8.5);
+  return f;
+}
+QFont type_font() {
+  QFont f;
+  f.setPointSizeF(7.5);
   return f;
 }
 QFont badge_font() {
@@ -70,8 +77,8 @@ NodeItem::NodeItem(NodeLook look) : look_(std::move(look)) {
     inputs_.push_back(new PortItem(this, PortDirection::Input, p.name, p.type, p.optional, p.description));
   for (const auto& p : look_.outputs)
     outputs_.push_back(new PortItem(this, PortDirection::Output, p.name, p.type, false, p.description));
-  QString tip = QStringLiteral("<b>%1</b> <span style='color:#9aa0a8'>%2</span>")
-                    .arg(look_.title.toHtmlEscaped(), look_.type_id.toHtmlEscaped());
+  QString tip = QStringLiteral("<b>%1</b><br>%2 <span style='color:#9aa0a8'>%3</span>")
+                    .arg(look_.id.toHtmlEscaped(), look_.title.toHtmlEscaped(), look_.type_id.toHtmlEscaped());
   if (look_.missing_type)
     tip += QStringLiteral("<br><span style='color:#ef5350'>No loaded plugin provides this node type.</span>");
   else if (!look_.description.isEmpty())
@@ -92,8 +99,9 @@ PortItem* NodeItem::output(const QString& name) const {
 
 void NodeItem::layout() {
   prepareGeometryChange();
-  QFontMetricsF title_fm(title_font()), body_fm(body_font()), badge_fm(badge_font());
-  qreal w = title_fm.horizontalAdvance(look_.title) + 2 * kPad + badge_fm.horizontalAdvance("running 100%") + 16;
+  QFontMetricsF title_fm(title_font()), body_fm(body_font()), badge_fm(badge_font()), type_fm(type_font());
+  qreal w = title_fm.horizontalAdvance(title()) + 2 * kPad + badge_fm.horizontalAdvance("running 100%") + 16;
+  w = std::max(w, type_fm.horizontalAdvance(subtitle()) + 2 * kPad + 4);
   const size_t rows = std::max(inputs_.size(), outputs_.size());
   for (size_t i = 0; i < rows; ++i) {
     qreal in = i < inputs_.size() ? body_fm.horizontalAdvance(inputs_[i]->name()) : 0;
@@ -148,11 +156,16 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget
     badge += QStringLiteral(" %1%").arg(int(progress_ * 100));
   QFontMetricsF bfm(badge_font());
   const qreal badge_w = badge.isEmpty() ? 0 : bfm.horizontalAdvance(badge) + 12;
-  QRectF title_rect(kPad, 0, width_ - 2 * kPad - badge_w - 4, kHeader);
+  QRectF title_rect(kPad, 3, width_ - 2 * kPad - badge_w - 4, kTitleLine - 3);
   painter->drawText(title_rect, Qt::AlignVCenter | Qt::AlignLeft,
-                    QFontMetricsF(title_font()).elidedText(look_.title, Qt::ElideRight, title_rect.width()));
+                    QFontMetricsF(title_font()).elidedText(title(), Qt::ElideRight, title_rect.width()));
+  painter->setFont(type_font());
+  painter->setPen(QColor(255, 255, 255, 165));
+  QRectF type_rect(kPad, kTitleLine, width_ - 2 * kPad, kHeader - kTitleLine - 3);
+  painter->drawText(type_rect, Qt::AlignVCenter | Qt::AlignLeft,
+                    QFontMetricsF(type_font()).elidedText(subtitle(), Qt::ElideRight, type_rect.width()));
   if (!badge.isEmpty()) {
-    QRectF pill(width_ - kPad - badge_w, (kHeader - 16) / 2, badge_w, 16);
+    QRectF pill(width_ - kPad - badge_w, 3 + (kTitleLine - 3 - 16) / 2, badge_w, 16);
     painter->setPen(Qt::NoPen);
     painter->setBrush(badge_color(state_));
     painter->drawRoundedRect(pill, 8, 8);

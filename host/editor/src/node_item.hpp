@@ -1,5 +1,6 @@
 #pragma once
-// A node drawn as a card: category-coloured header with the title and a run-state badge,
+// A node drawn as a card: category-coloured header with the node's id as its title, its
+// type's display name below in smaller text, and a run-state badge;
 // typed ports on the left (inputs) and right (outputs), a short summary of key parameters,
 // and the error text when the node failed.
 #include <QGraphicsObject>
@@ -25,9 +26,9 @@ struct NodeLook {
     QString name, type, description;
     bool optional = false;
   };
-  QString id;        ///< node id in the graph (unique)
+  QString id;        ///< node id in the graph (unique): the card's title
   QString type_id;   ///< e.g. "sample.ksampler"
-  QString title;     ///< display name of the type
+  QString title;     ///< display name of the type, shown under the id
   QString category;
   QString description;
   std::vector<Port> inputs, outputs;
@@ -47,6 +48,10 @@ class NodeItem : public QGraphicsObject {
   void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override;
 
   const QString& id() const { return look_.id; }
+  /// The header's first line (the node id, which tells cards of one type apart) and
+  /// second, smaller line (the type's display name).
+  const QString& title() const { return look_.id; }
+  const QString& subtitle() const { return look_.title; }
   const NodeLook& look() const { return look_; }
   PortItem* input(const QString& name) const;
   PortItem* output(const QString& name) const;

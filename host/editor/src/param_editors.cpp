@@ -26,6 +26,8 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <optional>
+#include <type_traits>
 
 namespace ng::editor {
 
@@ -59,21 +61,85 @@ struct Guard {
   bool active = false;
 };
 
+/// A spin box that lets the user type a number outside its range and, when the value is
+/// committed, takes the nearest bound and remembers what was typed, so the editor can say
+/// so. (Qt's own refuse the keystroke that leaves the range: typing 5000 into a field
+/// limited to 500 silently gave 500.)
+template <class Base, class T>
+class BoundedSpinBox : public Base {
+ public:
+  struct Clamp {
+    T typed, bound;
+  };
+  /// What the last commit clamped, once.
+  std::optional<Clamp> take_clamp() {
+    auto c = clamp_;
+    clamp_.reset();
+    return c;
+  }
+
+ protected:
+  QValidator::State validate(QString& text, int& pos) const override {
+    const QValidator::State state = Base::validate(text, pos);
+    if (state == QValidator::Invalid && number(text)) return QValidator::Intermediate;
+    return state;
+  }
+  void fixup(QString& text) const override {
+    if (auto v = number(text); v && (*v > this->maximum() || *v < this->minimum())) {
+      const T bound = *v > this->maximum() ? T(this->maximum()) : T(this->minimum());
+      clamp_ = Clamp{*v, bound};
+      text = this->textFromValue(bound);
+      return;
+    }
+    Base::fixup(text);
+  }
+
+ private:
+  std::optional<T> number(QString text) const {
+    text = text.trimmed();
+    if (!this->prefix().isEmpty() && text.startsWith(this->prefix())) text.remove(0, this->prefix().size());
+    if (!this->suffix().isEmpty() && text.endsWith(this->suffix())) text.chop(this->suffix().size());
+    bool ok = false;
+    T v;
+    if constexpr (std::is_integral_v<T>) v = T(this->locale().toLongLong(text.trimmed(), &ok));
+    else v = T(this->locale().toDouble(text.trimmed(), &ok));
+    if (!ok) return std::nullopt;
+    return v;
+  }
+  mutable std::optional<Clamp> clamp_;
+};
+
+using IntSpinBox = BoundedSpinBox<QSpinBox, int64_t>;
+using FloatSpinBox = BoundedSpinBox<QDoubleSpinBox, double>;
+
+/// The note for a typed value that was out of range.
+template <class T>
+QString clamp_notice(T typed, T bound, bool above, const std::function<QString(T)>& text) {
+  return above ? QObject::tr("%1 is above the maximum, %2: set to %2.").arg(text(typed), text(bound))
+               : QObject::tr("%1 is below the minimum, %2: set to %2.").arg(text(typed), text(bound));
+}
+
 // ---------------------------------------------------------------- Int
 class IntEditor : public ParamEditor {
  public:
-  IntEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QSpinBox) {
+  IntEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new IntSpinBox) {
     box_->setKeyboardTracking(false);
     box_->setRange(lo(), hi());
     box_->setSingleStep(std::max(1, int(s.step.value_or(1))));
     box_->setAccelerated(true);
     set_content(box_);
     connect(box_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int v) {
-      if (!guard_.active) Q_EMIT edited(ng::ParamValue(int64_t{v}));
+      if (guard_.active) return;
+      report_clamp(true);
+      Q_EMIT edited(ng::ParamValue(int64_t{v}));
     });
+    // A typed value clamped to the bound the field already had changes nothing: no
+    // valueChanged, but the user still learns why the field did not take it.
+    connect(box_, &QAbstractSpinBox::editingFinished, this, [this] { report_clamp(false); });
   }
   void set_value(const ng::ParamValue& v) override {
     const int64_t x = value_or<int64_t>(v, 0);
+    if (!notice().isEmpty() && x != box_->value()) set_notice({});  // undo, reset, another edit
     guard_.active = true;
     // Widen the range for an out-of-range value from a file, so the field shows the real
     // value (in red, via the validator) instead of silently clamping it.
@@ -90,14 +156,22 @@ class IntEditor : public ParamEditor {
  private:
   int lo() const { return spec().min ? int(std::max<double>(*spec().min, INT_MIN)) : INT_MIN; }
   int hi() const { return spec().max ? int(std::min<double>(*spec().max, INT_MAX)) : INT_MAX; }
-  QSpinBox* box_;
+  /// Shows (or, for a plain edit, clears) the note about a typed value that was clamped.
+  void report_clamp(bool clear_otherwise) {
+    if (auto c = box_->take_clamp())
+      set_notice(clamp_notice<int64_t>(c->typed, c->bound, c->typed > c->bound,
+                                       [](int64_t x) { return QString::number(x); }));
+    else if (clear_otherwise)
+      set_notice({});
+  }
+  IntSpinBox* box_;
   Guard guard_;
 };
 
 // ---------------------------------------------------------------- Float
 class FloatEditor : public ParamEditor {
  public:
-  FloatEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new QDoubleSpinBox) {
+  FloatEditor(const ng::ParamSpec& s, QWidget* parent) : ParamEditor(s, parent), box_(new FloatSpinBox) {
     const double lo = s.min.value_or(-1e9), hi = s.max.value_or(1e9);
     double step = s.step.value_or(s.min && s.max ? (hi - lo) / 100.0 : 0.1);
     if (!(step > 0)) step = 0.1;
@@ -127,11 +201,14 @@ class FloatEditor : public ParamEditor {
     connect(box_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this](double v) {
       if (guard_.active) return;
       sync_slider(v);
+      report_clamp(true);
       Q_EMIT edited(ng::ParamValue(v));
     });
+    connect(box_, &QAbstractSpinBox::editingFinished, this, [this] { report_clamp(false); });
   }
   void set_value(const ng::ParamValue& v) override {
     const double x = as_double(v);
+    if (!notice().isEmpty() && x != box_->value()) set_notice({});
     guard_.active = true;
     box_->setRange(std::min(spec().min.value_or(-1e9), x), std::max(spec().max.value_or(1e9), x));
     box_->setValue(x);
@@ -152,7 +229,14 @@ class FloatEditor : public ParamEditor {
     slider_->setValue(int(std::lround(std::clamp((v - lo) / (hi - lo), 0.0, 1.0) * 1000)));
     guard_.active = was;
   }
-  QDoubleSpinBox* box_;
+  void report_clamp(bool clear_otherwise) {
+    if (auto c = box_->take_clamp())
+      set_notice(clamp_notice<double>(c->typed, c->bound, c->typed > c->bound,
+                                      [](double x) { return QString::number(x, 'g', 10); }));
+    else if (clear_otherwise)
+      set_notice({});
+  }
+  FloatSpinBox* box_;
   QSlider* slider_ = nullptr;
   Guard guard_;
 };
@@ -250,6 +334,7 @@ class TextEditor : public ParamEditor {
       : ParamEditor(s, parent), edit_(new QPlainTextEdit), timer_(new QTimer(this)) {
     edit_->setTabChangesFocus(true);
     edit_->setFixedHeight(84);
+    edit_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     set_content(edit_);
     // Commit after a short pause in typing, so undo steps are phrases, not keystrokes.
     timer_->setSingleShot(true);
@@ -377,6 +462,22 @@ void ParamEditor::set_content(QWidget* content) {
   error_label_->setWordWrap(true);
   error_label_->hide();
   v->addWidget(error_label_);
+  notice_label_ = new QLabel;
+  notice_label_->setObjectName(QStringLiteral("param_notice"));
+  notice_label_->setStyleSheet(QStringLiteral("color: #ffb74d;"));
+  notice_label_->setWordWrap(true);
+  notice_label_->hide();
+  v->addWidget(notice_label_);
+}
+
+void ParamEditor::set_notice(const QString& message) {
+  if (message == notice_) return;
+  notice_ = message;
+  if (notice_label_) {
+    notice_label_->setText(message);
+    notice_label_->setVisible(!message.isEmpty());
+  }
+  Q_EMIT notice_changed(message);
 }
 
 void ParamEditor::set_error(const QString& message) {
@@ -390,12 +491,22 @@ void ParamEditor::set_error(const QString& message) {
     f->setProperty("invalid", !message.isEmpty());
     if (qobject_cast<QAbstractSpinBox*>(f)) {
       // Spin boxes keep Fusion's native look (a style sheet would drop their arrows), so
-      // they turn red through the palette instead.
-      QPalette p = f->palette();
-      const QPalette base = QApplication::palette(f);
-      p.setColor(QPalette::Base, message.isEmpty() ? base.color(QPalette::Base) : QColor(0x4a, 0x1f, 0x24));
-      p.setColor(QPalette::Text, message.isEmpty() ? base.color(QPalette::Text) : QColor(0xff, 0xcd, 0xd2));
-      f->setPalette(p);
+      // they turn red through the palette instead: theirs and their line edit's, which
+      // the style sheet polishes on its own. Clearing sets an empty palette so both
+      // inherit again; restoring colours instead left the field red when the error had
+      // been set before the widget was first polished (the style sheet kept that palette).
+      QWidget* edit = f->findChild<QLineEdit*>();
+      for (QWidget* w : {f, edit}) {
+        if (!w) continue;
+        if (message.isEmpty()) {
+          w->setPalette(QPalette());
+        } else {
+          QPalette p = w->palette();
+          p.setColor(QPalette::Base, QColor(0x4a, 0x1f, 0x24));
+          p.setColor(QPalette::Text, QColor(0xff, 0xcd, 0xd2));
+          w->setPalette(p);
+        }
+      }
     } else {
       f->style()->unpolish(f);
       f->style()->polish(f);

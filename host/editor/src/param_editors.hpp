@@ -31,9 +31,15 @@ class ParamEditor : public QWidget {
   /// Shows the validator's message under the field and outlines it in red; "" clears.
   void set_error(const QString& message);
   QString error() const { return error_; }
+  /// Shows a note under the field that is not an error (e.g. "5000 is above the maximum
+  /// 500, so it was set to 500"); "" hides it. Emits notice_changed.
+  void set_notice(const QString& message);
+  QString notice() const { return notice_; }
 
  Q_SIGNALS:
   void edited(const ng::ParamValue& value);
+  /// set_notice() showed a new note ("" when it was hidden).
+  void notice_changed(const QString& message);
 
  protected:
   /// The widget that gets the red outline.
@@ -44,7 +50,8 @@ class ParamEditor : public QWidget {
  private:
   ng::ParamSpec spec_;
   QLabel* error_label_ = nullptr;
-  QString error_;
+  QLabel* notice_label_ = nullptr;
+  QString error_, notice_;
 };
 
 struct ParamEditorOptions {

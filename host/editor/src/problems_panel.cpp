@@ -26,8 +26,7 @@ ProblemsPanel::ProblemsPanel(QWidget* parent) : QWidget(parent), tree_(new QTree
   tree_->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
   tree_->header()->setStretchLastSection(false);
   layout->addWidget(tree_);
-  empty_->setText(tr("✓  No problems: the graph can run."));
-  empty_->setStyleSheet(QStringLiteral("color: #66bb6a; padding: 8px;"));
+  empty_->setWordWrap(true);
   layout->addWidget(empty_);
   connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
     const QString node = item->data(0, kNodeRole).toString();
@@ -46,6 +45,14 @@ void ProblemsPanel::set_run_error(const QString& node, const QString& message) {
   run_message_ = message;
   rebuild();
 }
+
+void ProblemsPanel::set_graph_empty(bool empty) {
+  if (empty == graph_empty_) return;
+  graph_empty_ = empty;
+  rebuild();
+}
+
+QString ProblemsPanel::empty_text() const { return empty_->text(); }
 
 int ProblemsPanel::count() const { return tree_->topLevelItemCount(); }
 
@@ -73,6 +80,13 @@ void ProblemsPanel::rebuild() {
     item->setData(0, kNodeRole, QString::fromStdString(p.node));
     item->setToolTip(1, QStringLiteral("%1 [%2]").arg(text, QString::fromStdString(p.code)));
     item->setForeground(1, colors::warning);
+  }
+  if (graph_empty_) {
+    empty_->setText(tr("The graph is empty: drag nodes in from the Nodes panel, or double-click the canvas."));
+    empty_->setStyleSheet(QStringLiteral("color: #9aa0a8; padding: 8px;"));
+  } else {
+    empty_->setText(tr("✓  No problems: the graph can run."));
+    empty_->setStyleSheet(QStringLiteral("color: #66bb6a; padding: 8px;"));
   }
   tree_->setVisible(tree_->topLevelItemCount() > 0);
   empty_->setVisible(tree_->topLevelItemCount() == 0);

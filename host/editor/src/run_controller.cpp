@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "latent_preview.hpp"
 #include "tensor_image.hpp"
 
 namespace ng::editor {
@@ -35,7 +36,10 @@ NodeRunState to_run_state(host::NodeState s) {
 /// about ten per second, except each node's last step.
 class RunController::Forwarder : public host::Observer {
  public:
-  explicit Forwarder(RunController* c) : c_(c) { since_preview_.start(); }
+  Forwarder(RunController* c, std::map<std::string, ModelFamily> families)
+      : c_(c), families_(std::move(families)) {
+    since_preview_.start();
+  }
 
   void on_node_state(const std::string& node, host::NodeState state, const std::string& message) override {
     post([n = QString::fromStdString(node), s = to_run_state(state), m = QString::fromStdString(message)](RunController* c) {
@@ -53,7 +57,9 @@ class RunController::Forwarder : public host::Observer {
     since_preview_.restart();
     QImage image;
     try {
-      image = tensor_to_image(preview);
+      // x0 is in the model's space (often a latent): show an approximate decode of it.
+      auto family = families_.find(node);
+      image = tensor_to_image(preview_image(preview, family == families_.end() ? ModelFamily::Unknown : family->second));
     } catch (...) {
       return;  // a malformed preview must not end the run
     }
@@ -81,6 +87,7 @@ class RunController::Forwarder : public host::Observer {
 
  private:
   RunController* c_;
+  std::map<std::string, ModelFamily> families_;  ///< how to picture each node's previews
   QElapsedTimer since_preview_;
 };
 
@@ -101,8 +108,8 @@ bool RunController::start(const host::Graph& graph, const host::RunOptions& opti
   join();  // the previous worker has posted its result; reap the thread
   running_ = true;
   Q_EMIT started();
-  worker_ = std::thread([this, graph, options] {
-    Forwarder forward(this);
+  worker_ = std::thread([this, graph, options, families = model_families(graph)] {
+    Forwarder forward(this, families);
     host::RunResult result;
     try {
       result = executor_->run(graph, options, &forward);

@@ -11,6 +11,7 @@
 /// Bump NOISEGRAPH_SDK_ABI whenever a class or struct that crosses the boundary changes
 /// layout or virtual functions. History:
 ///  1 - first release.
+///  2 - ParamSpec::path_role (Path parameters say whether they read or write).
 #include <torch/version.h>
 
 #include "noisegraph/export.hpp"
@@ -18,7 +19,7 @@
 /// LibTorch version the including code is compiled against.
 #define NOISEGRAPH_TORCH_VERSION TORCH_VERSION
 
-#define NOISEGRAPH_SDK_ABI 1
+#define NOISEGRAPH_SDK_ABI 2
 
 #define NG_STRINGIFY_IMPL(x) #x
 #define NG_STRINGIFY(x) NG_STRINGIFY_IMPL(x)

@@ -22,11 +22,14 @@
 /// Versions: a graph saved with node version X.Y loads with any installed X.Z (Z >= Y).
 /// Adding a parameter is a minor bump and its default must reproduce the old behaviour;
 /// anything else that changes results is a major bump.
+#include <c10/util/Exception.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -47,6 +50,17 @@ struct NodeVersion {
 
 enum class ParamKind { Int, Float, Bool, String, Enum, Seed, Path };
 
+/// What a Path parameter names, and whether the node reads or writes it. The host checks
+/// every Path value against one rule before anything runs (see docs/graph-format.md,
+/// "Files a graph may touch"):
+///  - reads resolve against the graph's folder, then the model search path, and must name
+///    an existing regular file (or folder for ReadFolder): never a FIFO, device or socket;
+///  - writes resolve inside the output folder: absolute paths, `..` and symlinks that
+///    leave it are refused.
+/// Control characters are refused everywhere. An empty value means "none" and is not
+/// checked (the node decides whether it needs one).
+enum class PathRole { ReadFile, ReadFolder, ReadFileOrFolder, WriteFile, WriteFolder };
+
 /// A parameter's value. Int and Seed hold int64_t, Float holds double, Bool holds bool,
 /// String, Enum and Path hold std::string.
 using ParamValue = std::variant<int64_t, double, bool, std::string>;
@@ -60,6 +74,10 @@ struct ParamSpec {
   std::vector<std::string> choices; ///< allowed values for Enum
   std::string description;
   bool multiline = false;           ///< String shown as a text box (prompts)
+  PathRole path_role = PathRole::ReadFile;  ///< for Path parameters
+  bool writes() const { return kind == ParamKind::Path && (path_role == PathRole::WriteFile || path_role == PathRole::WriteFolder); }
+  bool names_folder() const { return path_role == PathRole::ReadFolder || path_role == PathRole::WriteFolder; }
+  bool names_file() const { return path_role == PathRole::ReadFile || path_role == PathRole::WriteFile; }
 };
 
 struct PortSpec {
@@ -77,6 +95,17 @@ struct RunResult {
   Status status = Status::Ok;
   std::string message;
 };
+
+/// The first line of a LibTorch error message (its later lines are call sites and
+/// internal assertions), prefixed "out of memory: " for allocation failures.
+inline std::string one_line_torch_message(const std::string& message) {
+  std::string line = message.substr(0, message.find('\n'));
+  const bool oom = line.find("not enough memory") != std::string::npos ||
+                   line.find("out of memory") != std::string::npos ||
+                   line.find("DefaultCPUAllocator") != std::string::npos;
+  if (oom && line.rfind("out of memory", 0) != 0) line = "out of memory: " + line;
+  return line;
+}
 
 /// The description of a node type and the function that runs it.
 class NodeSpec {
@@ -139,10 +168,28 @@ class NodeSpec {
     params_.back().min = 0;
     return *this;
   }
-  /// A file path, resolved relative to the graph file (then the model search path).
+  /// A file the node reads, resolved relative to the graph file (then the model search
+  /// path). The host refuses values naming no regular file before the node runs.
   NodeSpec& path_param(std::string name, std::string value = {}) {
     return add_param(std::move(name), ParamKind::Path, std::move(value));
   }
+  /// A file the node writes, relative to the output folder; it can never leave it (no
+  /// absolute path, no `..`, no symlink out). NodeCall::param_path gives the full path.
+  NodeSpec& write_path_param(std::string name, std::string value = {}) {
+    add_param(std::move(name), ParamKind::Path, std::move(value));
+    params_.back().path_role = PathRole::WriteFile;
+    return *this;
+  }
+  /// Marks the Path parameter added last as naming a folder (read or written) instead of
+  /// a file.
+  NodeSpec& folder() {
+    auto& p = params_.back();
+    p.path_role = p.path_role == PathRole::WriteFile ? PathRole::WriteFolder : PathRole::ReadFolder;
+    return *this;
+  }
+  /// Marks the (read) Path parameter added last as naming a file or a folder (a model
+  /// given as one file or as a folder of files).
+  NodeSpec& file_or_folder() { params_.back().path_role = PathRole::ReadFileOrFolder; return *this; }
   /// Inclusive bounds of the parameter added last.
   NodeSpec& range(double min, double max) { params_.back().min = min; params_.back().max = max; return *this; }
   NodeSpec& min(double v) { params_.back().min = v; return *this; }
@@ -159,6 +206,11 @@ class NodeSpec {
         return {};
       } catch (const Cancelled&) {
         return {RunResult::Status::Cancelled, "cancelled"};
+      } catch (const c10::Error& e) {
+        // LibTorch's what() appends a 60-line C++ backtrace; the message alone is the news.
+        return {RunResult::Status::Failed, one_line_torch_message(e.what_without_backtrace())};
+      } catch (const std::bad_alloc&) {
+        return {RunResult::Status::Failed, "out of memory (try a smaller size or batch)"};
       } catch (const std::exception& e) {
         return {RunResult::Status::Failed, e.what()};
       } catch (...) {
@@ -264,9 +316,13 @@ class NodeCall {
   }
   bool param_bool(const std::string& name) const { return param<bool>(name); }
   std::string param_string(const std::string& name) const { return param<std::string>(name); }
-  /// A Path parameter resolved with Context::resolve().
+  /// A Path parameter as a full path: a read one resolved with Context::resolve(), a
+  /// written one inside Context::output_dir(). Empty when the value is empty.
   std::filesystem::path param_path(const std::string& name) const {
-    return ctx_.resolve(param<std::string>(name));
+    const std::string& value = param<std::string>(name);
+    const ParamSpec* p = spec_.find_param(name);
+    if (p && p->writes()) return value.empty() ? std::filesystem::path() : ctx_.output_dir() / value;
+    return ctx_.resolve(value);
   }
   const ParamValue& param_value(const std::string& name) const {
     auto it = params_.find(name);

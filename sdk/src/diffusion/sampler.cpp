@@ -27,6 +27,15 @@ at::Tensor SamplerRun::denoise(const at::Tensor& x, double sigma, int i) {
   auto d = guider_.predict(x, s, GuideStep{i, steps()});
   if (!d.defined() || d.sizes() != x.sizes())
     throw Error("guider returned a prediction of the wrong shape");
+  // NaN or infinity here (corrupt weights, overflow) would end as an all-black image and
+  // exit 0: fail at the step where it appears, naming the model.
+  if (at::isfinite(d).all().item<bool>() == false) {
+    std::string model = guider_.model() ? guider_.model()->describe() : std::string();
+    if (model.empty()) model = "the model";
+    throw Error("the denoised prediction holds NaN or infinite values at step " + std::to_string(i + 1) + "/" +
+                std::to_string(steps()) + " (sigma " + std::to_string(sigma) + "); " + model +
+                " is corrupt or unstable at this setting");
+  }
   last_denoised = d;
   return d;
 }
@@ -112,8 +121,8 @@ std::shared_ptr<Sampler> make_sampler(const std::string& name, const SamplerOpti
   if (o.eta && (!(*o.eta >= 0.0) || !std::isfinite(*o.eta))) throw Error("sampler: eta must be >= 0");
   if (!(o.s_noise >= 0.0) || !std::isfinite(o.s_noise)) throw Error("sampler: s_noise must be >= 0");
   if (o.order < 1 || o.order > 4) throw Error("sampler: lms order must lie in 1..4, got " + std::to_string(o.order));
-  if (o.variance != "fixed_small" && o.variance != "fixed_large")
-    throw Error("sampler: variance must be fixed_small or fixed_large, got '" + o.variance + "'");
+  if (o.variance != "fixed_small" && o.variance != "fixed_large" && o.variance != "learned")
+    throw Error("sampler: variance must be fixed_small, fixed_large or learned, got '" + o.variance + "'");
   if (!(o.clip_x0 >= 0.0)) throw Error("sampler: clip_x0 must be >= 0 (0 = off)");
   for (const auto& e : kSamplers)
     if (name == e.name) return std::make_shared<FunctionSampler>(e, o);

@@ -18,6 +18,8 @@ class SamplerRun {
   int steps() const { return int(sigmas_.size()) - 1; }
   double sigma(int i) const { return sigmas_[size_t(i)]; }
   const NoiseFrame& frame() const { return frame_; }
+  Guider& guider() const { return guider_; }
+  int64_t batch() const { return batch_; }
 
   /// Throws ng::Cancelled when the user asked to stop; call first in every step.
   void begin_step() const { ctx_.check_cancelled(); }

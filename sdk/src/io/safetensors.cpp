@@ -19,6 +19,7 @@
 
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/json.hpp"
+#include "noisegraph/io/pending_files.hpp"
 
 namespace ng::io {
 
@@ -128,7 +129,19 @@ std::vector<Entry> parse_header(const json::Value& header, uint64_t buffer_size,
   return entries;
 }
 
+// Opening a FIFO blocks and /dev/zero never ends: only regular files are read. Returns
+// the file's size.
+uint64_t require_regular_file(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(path.string() + ": cannot open file: " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw Error(path.string() + ": is a folder, expected a .safetensors file");
+  if (!S_ISREG(st.st_mode))
+    throw Error(path.string() + ": not a regular file (a FIFO, device or socket cannot be a model file)");
+  return uint64_t(st.st_size);
+}
+
 std::string read_file(const std::filesystem::path& path) {
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open file");
   std::ostringstream ss;
@@ -187,11 +200,34 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& source
 }
 
 TensorFile load_safetensors(const std::filesystem::path& path) {
+  // The header first: a file whose header does not describe its size exactly is refused
+  // before its contents are read into memory.
+  {
+    const uint64_t size = require_regular_file(path);
+    std::map<std::string, std::string> ignored;
+    const std::string src = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(src + ": cannot open file");
+    std::string head(8, '\0');
+    in.read(head.data(), 8);
+    if (in.gcount() != 8) throw Error(src + ": not a safetensors file (shorter than 8 bytes)");
+    const uint64_t n = read_u64_le(head);
+    if (n > kMaxHeaderBytes)
+      throw Error(src + ": safetensors header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
+    if (n > size - 8)
+      throw Error(src + ": truncated file (header claims " + std::to_string(n) + " bytes, file has " +
+                  std::to_string(size - 8) + ")");
+    std::string text(n, '\0');
+    in.read(text.data(), std::streamsize(n));
+    if (uint64_t(in.gcount()) != n) throw Error(src + ": truncated file (header incomplete)");
+    parse_header(json::parse(text, src + ": safetensors header"), size - 8 - n, src, ignored);
+  }
   return parse_safetensors(read_file(path), path.string());
 }
 
 std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path) {
   const std::string src = path.string();
+  require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(src + ": cannot open file");
   std::string head(8, '\0');
@@ -331,16 +367,23 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& byt
     fs::create_directories(path.parent_path(), ec);
   }
   const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  PendingFile pending(tmp);  // removed by the CLI's signal handler if we are interrupted
   {
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error(path.string() + ": cannot write (cannot create " + tmp.string() + ")");
-    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
-                    ::fsync(fileno(f)) == 0;
-    const bool closed = std::fclose(f) == 0;
-    if (!ok || !closed) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw Error(path.string() + ": write failed (disk full?)");
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(path.string() + ": cannot write (cannot create " + tmp.string() + "): " + std::strerror(errno));
+    // write() and fsync() report the system's reason (ENOSPC: "No space left on device").
+    int err = 0;
+    for (std::size_t done = 0; done < bytes.size() && !err;) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) err = n < 0 ? errno : EIO;
+      else done += std::size_t(n);
+    }
+    if (!err && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && !err) err = errno;
+    if (err) {
+      ::unlink(tmp.c_str());
+      throw Error(path.string() + ": write failed: " + std::strerror(err));
     }
   }
   std::error_code ec;

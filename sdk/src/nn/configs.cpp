@@ -70,6 +70,7 @@ json::Value UNetConfig::to_json() const {
   o.set("num_classes", num_classes);
   o.set("context_dim", context_dim);
   o.set("spatial_scale", spatial_scale);
+  if (learned_variance) o.set("learned_variance", true);
   return o;
 }
 
@@ -87,6 +88,7 @@ UNetConfig UNetConfig::from_json(const json::Value& v) {
   read(v, "num_classes", c.num_classes);
   read(v, "context_dim", c.context_dim);
   read(v, "spatial_scale", c.spatial_scale);
+  read(v, "learned_variance", c.learned_variance);
   c.validate();
   return c;
 }

@@ -2,9 +2,11 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "modules.hpp"
+#include "noisegraph/diffusion/learned_variance.hpp"
 #include "noisegraph/diffusion/model_sampling.hpp"
 #include "noisegraph/diffusion/schedule.hpp"
 #include "noisegraph/error.hpp"
@@ -29,11 +31,52 @@ std::string kind_phrase(const std::string& kind) {
 
 io::TensorFile open_kind(const std::filesystem::path& path, const std::string& kind, const std::string& wanted) {
   if (!std::filesystem::exists(path)) throw Error(path.string() + ": model file not found");
-  auto file = io::load_safetensors(path);
+  auto file = io::load_safetensors(path);  // regular files only, header checked before contents
   const std::string found = file.meta_or(meta::kind, "");
   if (found != kind)
     throw Error(path.string() + " holds " + kind_phrase(found) + ", not " + wanted);
   return file;
+}
+
+// NaN or infinite weights make every image black while the run "succeeds": refuse them
+// once, at load, naming the first bad tensor.
+void check_finite(const io::TensorFile& f, const std::string& prefix) {
+  for (const auto& [name, t] : f.tensors) {
+    if (name.compare(0, prefix.size(), prefix) != 0 || !at::isFloatingType(t.scalar_type())) continue;
+    const int64_t bad = t.numel() - at::isfinite(t).sum().item<int64_t>();
+    if (bad > 0)
+      throw Error(f.source + ": tensor '" + name + "' holds " + std::to_string(bad) +
+                  " NaN or infinite value(s); the model file is corrupt (or its training diverged)");
+  }
+}
+
+// A configuration is only metadata: before building a network from it (which allocates
+// and initialises every weight), check that it can describe the file's tensors. Every
+// width must be some tensor's dimension, and the weights it implies at the least (each
+// ResBlock has a 3x3 conv width x width) must not exceed what the file holds. One edited
+// number ("channels": [2048, 2048]) would otherwise cost gigabytes before the mismatch
+// shows.
+void check_config_fits(const io::TensorFile& f, const std::string& prefix, const std::vector<int64_t>& widths,
+                       int64_t res_blocks, const std::string& what) {
+  int64_t elements = 0;
+  std::set<int64_t> dims;
+  for (const auto& [name, t] : f.tensors) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    elements += t.numel();
+    for (auto d : t.sizes()) dims.insert(d);
+  }
+  const std::string bad = f.source + ": the " + what + " configuration does not match the file's tensors: ";
+  if (widths.empty() || widths.size() > 16) throw Error(bad + std::to_string(widths.size()) + " levels");
+  if (res_blocks < 1 || res_blocks > 64) throw Error(bad + "res_blocks " + std::to_string(res_blocks));
+  long double least = 0;
+  for (auto w : widths) {
+    if (!dims.count(w))
+      throw Error(bad + "width " + std::to_string(w) + " is no dimension of any tensor under '" + prefix + "'");
+    least += (long double)res_blocks * 9 * (long double)w * (long double)w;
+  }
+  if (least > (long double)elements)
+    throw Error(bad + "it needs at least " + std::to_string((long long)least) + " weights, the file holds " +
+                std::to_string(elements));
 }
 
 json::Value meta_json(const io::TensorFile& f, const char* key) {
@@ -61,7 +104,9 @@ std::string params_text(int64_t n) {
   return buf;
 }
 
-class UNetDenoiser : public Denoiser {
+// A learned-variance U-Net (UNetConfig::learned_variance) also keeps the v half of its last
+// output for the ddpm sampler (diffusion::VarianceOutput).
+class UNetDenoiser : public Denoiser, public diffusion::VarianceOutput {
  public:
   UNetDenoiser(UNet net, std::shared_ptr<ModelSampling> sampling, std::string name)
       : net_(std::move(net)), sampling_(std::move(sampling)), name_(std::move(name)), device_(device_of(*net_)) {}
@@ -84,8 +129,13 @@ class UNetDenoiser : public Denoiser {
     const auto xd = x.to(dev);
     auto s = sigma.to(dev, at::kFloat);
     auto out = net_->forward(sampling_->scale_input(s, xd), sampling_->timestep(s), context, mask, ids);
+    if (c.learned_variance) {
+      last_v_ = out.narrow(1, c.out_channels, c.out_channels).to(x.device());
+      out = out.narrow(1, 0, c.out_channels);
+    }
     return sampling_->denoised(s, out, xd).to(x.device());
   }
+  at::Tensor last_variance_interpolation() const override { return last_v_; }
   const ModelSampling& sampling() const override { return *sampling_; }
   std::vector<int64_t> sample_shape() const override {
     const auto& c = net_->cfg;
@@ -106,6 +156,7 @@ class UNetDenoiser : public Denoiser {
   std::shared_ptr<ModelSampling> sampling_;
   std::string name_;
   c10::Device device_;
+  at::Tensor last_v_;
 };
 
 class KLAutoencoder : public Autoencoder {
@@ -237,7 +288,13 @@ std::shared_ptr<ModelSampling> sampling_from_metadata(const std::map<std::string
     return std::make_shared<diffusion::FlowSampling>(shift, mult);
   }
   auto s = json::parse(get(meta::schedule), source + ": metadata 'noisegraph.schedule'");
-  auto betas = diffusion::make_betas(s.at("kind").as_string("schedule kind"), s.at("timesteps").as_int("timesteps"),
+  // Bound what a metadata number may make us allocate (1e8 timesteps cost 2.5 GB).
+  constexpr int64_t kMaxTimesteps = 100000;
+  const int64_t timesteps = s.at("timesteps").as_int("timesteps");
+  if (timesteps < 1 || timesteps > kMaxTimesteps)
+    throw Error(source + ": schedule timesteps " + std::to_string(timesteps) + " outside 1.." +
+                std::to_string(kMaxTimesteps));
+  auto betas = diffusion::make_betas(s.at("kind").as_string("schedule kind"), timesteps,
                                      s.at("beta_start").as_double("beta_start"), s.at("beta_end").as_double("beta_end"));
   return std::make_shared<diffusion::DiscreteVPSampling>(diffusion::alphas_cumprod(betas),
                                                          diffusion::prediction_from_name(pred));
@@ -245,7 +302,10 @@ std::shared_ptr<ModelSampling> sampling_from_metadata(const std::map<std::string
 
 std::shared_ptr<Denoiser> load_denoiser(const std::filesystem::path& path, c10::Device device) {
   auto f = open_kind(path, "unet", "a U-Net (MODEL)");
-  UNet net(UNetConfig::from_json(meta_json(f, meta::config)));
+  check_finite(f, "unet.");
+  const auto cfg = UNetConfig::from_json(meta_json(f, meta::config));
+  check_config_fits(f, "unet.", cfg.channels, cfg.res_blocks, "U-Net");
+  UNet net(cfg);
   load_state_dict(*net, f.tensors, "unet.", f.source);
   freeze(*net, device);
   return std::make_shared<UNetDenoiser>(net, sampling_from_metadata(f.metadata, f.source), path.filename().string());
@@ -253,7 +313,10 @@ std::shared_ptr<Denoiser> load_denoiser(const std::filesystem::path& path, c10::
 
 std::shared_ptr<Autoencoder> load_autoencoder(const std::filesystem::path& path, c10::Device device) {
   auto f = open_kind(path, "autoencoder", "an autoencoder");
-  AutoencoderNet net(AutoencoderConfig::from_json(meta_json(f, meta::config)));
+  check_finite(f, "autoencoder.");
+  const auto cfg = AutoencoderConfig::from_json(meta_json(f, meta::config));
+  check_config_fits(f, "autoencoder.", cfg.channels, cfg.res_blocks, "autoencoder");
+  AutoencoderNet net(cfg);
   load_state_dict(*net, f.tensors, "autoencoder.", f.source);
   freeze(*net, device);
   const double scale = std::stod(f.meta(meta::scaling_factor));
@@ -267,7 +330,20 @@ std::shared_ptr<PromptEncoder> load_prompt_encoder(const std::filesystem::path& 
   if (!f.metadata.count(meta::prompt_config))
     throw Error(path.string() + " holds " + kind_phrase(f.meta_or(meta::kind, "")) +
                 " without a prompt encoder (no 'noisegraph.prompt_config' metadata)");
-  PromptNet net(PromptConfig::from_json(meta_json(f, meta::prompt_config)));
+  check_finite(f, "prompt.");
+  const auto pc = PromptConfig::from_json(meta_json(f, meta::prompt_config));
+  {
+    // The prompt encoder's tables are [vocabulary, dim] and [max_tokens, dim] at most.
+    int64_t elements = 0;
+    for (const auto& [name, t] : f.tensors)
+      if (name.rfind("prompt.", 0) == 0) elements += t.numel();
+    const long double least = (long double)pc.dim * (long double)(pc.vocabulary.size() + 1);
+    if (pc.dim < 1 || pc.max_tokens < 1 || pc.max_tokens > 100000 || least > (long double)elements)
+      throw Error(f.source + ": the prompt encoder configuration does not match the file's tensors (dim " +
+                  std::to_string(pc.dim) + ", " + std::to_string(pc.vocabulary.size()) + " words, " +
+                  std::to_string(elements) + " weights)");
+  }
+  PromptNet net(pc);
   load_state_dict(*net, f.tensors, "prompt.", f.source);
   freeze(*net, c10::Device(c10::kCPU));
   return std::make_shared<WordPromptEncoder>(net, path.filename().string());
@@ -275,7 +351,10 @@ std::shared_ptr<PromptEncoder> load_prompt_encoder(const std::filesystem::path& 
 
 std::shared_ptr<Classifier> load_classifier(const std::filesystem::path& path, c10::Device device) {
   auto f = open_kind(path, "classifier", "a classifier");
-  ClassifierNet net(ClassifierConfig::from_json(meta_json(f, meta::config)));
+  check_finite(f, "classifier.");
+  const auto cfg = ClassifierConfig::from_json(meta_json(f, meta::config));
+  check_config_fits(f, "classifier.", cfg.channels, cfg.res_blocks, "classifier");
+  ClassifierNet net(cfg);
   load_state_dict(*net, f.tensors, "classifier.", f.source);
   freeze(*net, device);
   std::shared_ptr<ModelSampling> sampling;

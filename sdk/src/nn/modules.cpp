@@ -172,7 +172,7 @@ UNetImpl::UNetImpl(UNetConfig c) : cfg(std::move(c)) {
     }
   }
   norm_out = register_module("norm_out", nn::GroupNorm(G, cur));
-  conv_out = register_module("conv_out", conv3(cur, cfg.out_channels));
+  conv_out = register_module("conv_out", conv3(cur, cfg.network_out_channels()));
   zero_(*conv_out);
 }
 

@@ -39,7 +39,7 @@ TORCH_MODULE(AttentionBlock);
 
 /// The denoising U-Net. forward(x, t, context, mask, class_ids): x [B,C,H,W], t [B] float
 /// network time, context [B,T,D] or undefined, mask [B,T] or undefined, class_ids [B]
-/// (-1 = null class) or undefined. Returns [B,out_channels,H,W].
+/// (-1 = null class) or undefined. Returns [B,cfg.network_out_channels(),H,W].
 struct UNetImpl : torch::nn::Module {
   explicit UNetImpl(UNetConfig cfg);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,

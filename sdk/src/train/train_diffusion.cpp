@@ -7,6 +7,7 @@
 #include "../nn/modules.hpp"
 #include "latents.hpp"
 #include "loop.hpp"
+#include "noisegraph/diffusion/learned_variance.hpp"
 #include "noisegraph/diffusion/model_sampling.hpp"
 #include "noisegraph/diffusion/schedule.hpp"
 #include "noisegraph/io/safetensors.hpp"
@@ -62,6 +63,11 @@ PromptTable build_prompts(const nn::PromptConfig& pc) {
     table.mask.push_back(torch::stack(masks));
   }
   return table;
+}
+
+// The prediction part of a network output (a learned-variance U-Net appends v channels).
+at::Tensor prediction_part(const nn::UNetConfig& arch, const at::Tensor& out) {
+  return arch.learned_variance ? out.narrow(1, 0, arch.out_channels) : out;
 }
 
 // Conditioning inputs of one batch. Rows drop their condition with probability `dropout`.
@@ -137,9 +143,9 @@ at::Tensor sample_grid(const DiffusionTrainConfig& cfg, Bundle& model, const Mod
       }
       if (cond.class_ids.defined()) both.class_ids = torch::cat({cond.class_ids, torch::full_like(cond.class_ids, -1)});
       auto o = model.unet(torch::cat({xin, xin}), torch::cat({t, t}), both.context, both.mask, both.class_ids).chunk(2);
-      out = o[1] + guidance * (o[0] - o[1]);
+      out = prediction_part(cfg.arch, o[1]) + guidance * (prediction_part(cfg.arch, o[0]) - prediction_part(cfg.arch, o[1]));
     } else {
-      out = model.unet(xin, t, cond.context, cond.mask, cond.class_ids);
+      out = prediction_part(cfg.arch, model.unet(xin, t, cond.context, cond.mask, cond.class_ids));
     }
     auto denoised = ms.denoised(s, out, x);
     const double next = sigmas[size_t(i + 1)];
@@ -160,6 +166,10 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     throw Error("class conditioning on Fashion-MNIST needs num_classes = 10");
   if (cfg.conditioning != "prompt" && cfg.conditioning != "class" && cfg.conditioning != "none")
     throw Error("conditioning must be 'prompt', 'class' or 'none'");
+  if (cfg.arch.learned_variance && cfg.objective != "eps")
+    throw Error("learned_variance is implemented for the 'eps' objective (Improved DDPM's hybrid loss)");
+  if (cfg.arch.learned_variance && !(cfg.vlb_weight >= 0.0))
+    throw Error("vlb_weight must be >= 0");
   if (cfg.conditioning == "prompt") {
     if (cfg.prompt.vocabulary.empty()) cfg.prompt.vocabulary = nn::fashion_mnist_vocabulary();
     cfg.prompt.dim = cfg.arch.context_dim;
@@ -181,11 +191,14 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
 
   std::shared_ptr<ModelSampling> ms;
   at::Tensor acp;
+  std::unique_ptr<diffusion::PosteriorTables> tables;  // learned variance only
   if (cfg.objective == "flow") {
     ms = std::make_shared<diffusion::FlowSampling>();
   } else {
-    acp = diffusion::alphas_cumprod(diffusion::make_betas(cfg.schedule, cfg.timesteps, cfg.beta_start, cfg.beta_end))
-              .to(torch::kFloat);
+    const auto betas = diffusion::make_betas(cfg.schedule, cfg.timesteps, cfg.beta_start, cfg.beta_end);
+    acp = diffusion::alphas_cumprod(betas).to(torch::kFloat);
+    if (cfg.arch.learned_variance)
+      tables = std::make_unique<diffusion::PosteriorTables>(diffusion::PosteriorTables::from_betas(betas));
     ms = std::make_shared<diffusion::DiscreteVPSampling>(acp, diffusion::prediction_from_name(cfg.objective));
   }
 
@@ -210,6 +223,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
   id.set("seed", int64_t(cfg.seed));
   id.set("limit_examples", cfg.limit_examples);
   if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
+  if (cfg.arch.learned_variance) id.set("vlb_weight", cfg.vlb_weight);
   detail::Run run(cfg, ctx, cfg.objective == "flow" ? "flow" : "diffusion", json::dump(id));
   auto params = detail::named_params(model);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -228,7 +242,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     auto labels = data.labels.index_select(0, idx);
     auto gen = detail::step_generator(cfg.seed, step, 2);
     auto noise = at::randn(x0.sizes(), gen);
-    at::Tensor xt, t, target;
+    at::Tensor xt, t, target, ti;
     if (cfg.objective == "flow") {
       auto tt = at::rand({B}, gen) * (1.0 - 1e-3) + 1e-3;
       auto tb = tt.view({B, 1, 1, 1});
@@ -236,7 +250,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
       t = tt * 1000.0;
       target = noise - x0;
     } else {
-      auto ti = at::randint(cfg.timesteps, {B}, gen, at::TensorOptions().dtype(at::kLong));
+      ti = at::randint(cfg.timesteps, {B}, gen, at::TensorOptions().dtype(at::kLong));
       auto a = acp.index_select(0, ti).view({B, 1, 1, 1});
       xt = a.sqrt() * x0 + (1.0 - a).sqrt() * noise;
       t = ti.to(torch::kFloat);
@@ -244,7 +258,13 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     }
     auto cond = make_condition(cfg, model, prompts, labels, gen, true);
     auto out = model.unet(xt, t, cond.context, cond.mask, cond.class_ids);
-    auto loss = torch::mse_loss(out, target);
+    auto loss = torch::mse_loss(prediction_part(cfg.arch, out), target);
+    if (tables) {
+      // Hybrid loss: the mean is stopped (eps detached), so L_vlb only trains v.
+      const auto C = cfg.arch.out_channels;
+      const auto vlb = diffusion::vlb_terms_bits(*tables, x0, xt, ti, out.narrow(1, 0, C).detach(), out.narrow(1, C, C));
+      loss = loss + cfg.vlb_weight * double(cfg.timesteps) * vlb.mean();
+    }
     opt.zero_grad();
     loss.backward();
     const double lr = run.lr_at(step);
@@ -296,7 +316,8 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     auto x = at::randn({8, cfg.arch.in_channels, cfg.arch.sample_size, cfg.arch.sample_size}, gen);
     auto sigma = torch::full({8}, cfg.objective == "flow" ? 0.5 : 1.0);
     DenoiserCondition dc;
-    auto ref = ms->denoised(sigma, model.unet->forward(ms->scale_input(sigma, x), ms->timestep(sigma), {}, {}, {}), x);
+    auto ref = ms->denoised(
+        sigma, prediction_part(cfg.arch, model.unet->forward(ms->scale_input(sigma, x), ms->timestep(sigma), {}, {}, {})), x);
     auto got = reloaded->denoise(x, sigma, dc);
     result.metrics["stored_rel_rms_diff"] = ((got - ref).pow(2).mean().sqrt() / ref.pow(2).mean().sqrt()).item().toDouble();
   }

@@ -50,7 +50,10 @@ struct SamplerOptions {
   /// sampler's usual default: 1 for euler_ancestral and dpmpp_2m_sde, 0 for ddim.
   std::optional<double> eta;
   double s_noise = 1.0;  ///< euler_ancestral, dpmpp_2m_sde, ddpm, ddim: multiplier of fresh noise
-  /// ddpm: "fixed_small" (posterior variance beta~_t) or "fixed_large" (beta_t), Ho et al. 2020 sec. 3.2.
+  /// ddpm: "fixed_small" (posterior variance beta~_t) or "fixed_large" (beta_t), Ho et al. 2020 sec. 3.2;
+  /// "learned": the model's own interpolation between the two (Nichol & Dhariwal 2021, eq. 15),
+  /// for models implementing diffusion::VarianceOutput (learned_variance.hpp), with the betas
+  /// of each step recomputed from its two levels (respacing, sec. 4).
   std::string variance = "fixed_small";
   double clip_x0 = 0.0;  ///< ddpm, ddim: clamp the x0 estimate to [-clip_x0, clip_x0] when > 0
   int order = 4;         ///< lms: maximum order, 1..4

@@ -30,8 +30,15 @@ struct NG_API UNetConfig {
   int64_t num_classes = 0;                   ///< > 0: class embedding with an extra null class
   int64_t context_dim = 0;                   ///< > 0: cross-attention over [B,T,context_dim] tokens
   int64_t spatial_scale = 1;                 ///< pixels per sample cell (latent models: autoencoder downscale)
+  /// Learned reverse-process variance (Nichol & Dhariwal 2021, "Improved DDPM", eq. 15):
+  /// the network outputs 2 * out_channels channels, the prediction first, then per element
+  /// v in ~[-1, 1] with log Sigma = (v+1)/2 log beta_t + (1-v)/2 log beta~_t. Stored in the
+  /// config JSON only when true, so files and run ids of other models are unchanged.
+  bool learned_variance = false;
 
   int64_t time_embed_dim() const { return 4 * channels.at(0); }
+  /// Channels the network itself outputs: out_channels, doubled with learned_variance.
+  int64_t network_out_channels() const { return learned_variance ? 2 * out_channels : out_channels; }
   json::Value to_json() const;
   static UNetConfig from_json(const json::Value& v);
   void validate() const;  ///< throws ng::Error on an impossible architecture

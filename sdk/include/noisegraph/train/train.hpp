@@ -84,6 +84,10 @@ struct NG_API DiffusionTrainConfig : CommonConfig {
   double beta_start = 1e-4, beta_end = 0.02;
   std::filesystem::path autoencoder;    ///< latent models: the autoencoder file
   int64_t sample_steps = 20;            ///< Euler steps of the monitoring sample grids
+  /// With arch.learned_variance (objective "eps"): the hybrid loss of Improved DDPM (Nichol &
+  /// Dhariwal 2021, sec. 3.1), L_simple + vlb_weight * L_vlb, L_vlb = T * L_t (one uniform t
+  /// per row, in bits per dimension) with the predicted mean stopped, so L_vlb trains only v.
+  double vlb_weight = 0.001;
 };
 
 /// Classifier. With `autoencoder` set it reads scaled latents; with `noisy` it is trained

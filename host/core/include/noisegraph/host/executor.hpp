@@ -77,8 +77,15 @@ struct RunOptions {
   std::optional<int64_t> seed;
   /// "cpu", "cuda" or "cuda:N".
   std::string device = "cpu";
-  /// Intra-op threads for LibTorch; 0 = std::thread::hardware_concurrency().
+  /// Intra-op threads for LibTorch; 0 = std::thread::hardware_concurrency(). Clamped with
+  /// clamp_threads() (more threads than cores only slow a run down).
   int threads = 0;
+  /// Refuse Path parameters that read outside the graph's folder, the model folders and
+  /// read_roots (see path_rule.hpp). Off for a local user's own graphs; a server sets it.
+  bool confine_reads = false;
+  std::vector<std::filesystem::path> read_roots;
+  /// Memory a node may ask for (memory_estimate.hpp); 0 = MemAvailable of the machine.
+  uint64_t memory_available = 0;
   /// Nodes to compute (with their upstream); empty = every output node.
   std::vector<std::string> targets;
 };
@@ -116,6 +123,13 @@ const char* to_string(RunResult::Status status);
 
 /// Empty when `device` ("cpu", "cuda", "cuda:1") can be used here; otherwise why not.
 std::string device_problem(const std::string& device);
+
+/// The LibTorch thread count used for `requested` threads: 0 or less means every core;
+/// anything above kMaxThreadsPerCore x the core count (and above kMaxThreads) is cut to
+/// that, since thousands of threads make a trivial graph take minutes.
+int clamp_threads(int requested);
+inline constexpr int kMaxThreadsPerCore = 2;
+inline constexpr int kMaxThreads = 256;
 
 /// Default model folders: the source tree's models/ (NOISEGRAPH_SOURCE_MODELS_DIR) when
 /// it exists, and <executable dir>/../share/noisegraph/models.

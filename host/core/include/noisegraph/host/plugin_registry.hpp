@@ -12,6 +12,10 @@
 ///    and skipped; the plugin's other nodes stay.
 ///  - Libraries are never unloaded while the process runs (objects they made, such as
 ///    models held in a cache, may outlive the registry).
+///  - Before a library is loaded in-process it is probed in a child process
+///    (plugin_probe.hpp); one that crashes there (SIGBUS from a truncated file, SIGABRT
+///    from a constructor, SIGSEGV from a bad entry point) is reported with the signal and
+///    never loaded.
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -64,6 +68,11 @@ class PluginRegistry {
   /// Loads one plugin library. Returns false (and adds a failure entry) when refused.
   bool load_file(const std::filesystem::path& file);
 
+  /// Whether libraries are probed in a child process before loading (default: yes, unless
+  /// NOISEGRAPH_PLUGIN_PROBE=off). The probe program itself turns it off.
+  void set_probing(bool on) { probing_ = on; }
+  bool probing() const { return probing_; }
+
   /// Loads the default search path (see default_search_path()).
   void load_default(const std::vector<std::filesystem::path>& extra_dirs = {});
 
@@ -73,8 +82,11 @@ class PluginRegistry {
   ///  3. for a program running from the build tree (its folder is the build's bin/), the
   ///     build's plugin folder; for an installed program, its install folder
   ///     <executable dir>/../lib/noisegraph/plugins. An installed program never picks up
-  ///     plugins from a build tree.
-  /// Folders of 2 and 3 that do not exist are skipped silently.
+  ///     plugins from a build tree;
+  ///  4. for an installed program, the user's folder $XDG_DATA_HOME/noisegraph/plugins
+  ///     (~/.local/share/noisegraph/plugins), after the installed plugins so it cannot
+  ///     shadow them.
+  /// Folders of 2, 3 and 4 that do not exist are skipped silently.
   static std::vector<std::filesystem::path> default_search_path(
       const std::vector<std::filesystem::path>& extra_dirs = {});
 
@@ -99,6 +111,9 @@ class PluginRegistry {
   std::map<std::string, std::unique_ptr<NodeType>> types_;
   std::vector<LoadedPlugin> plugins_;
   std::vector<PluginFailure> failures_;
+  bool probing_ = true;
+
+  bool load_probed(const std::filesystem::path& file);  // after the probe said yes
 };
 
 /// The running executable's folder (from /proc/self/exe).

@@ -11,6 +11,7 @@
 #include <noisegraph/node.hpp>
 
 #include "noisegraph/host/graph.hpp"
+#include "noisegraph/host/path_rule.hpp"
 #include "noisegraph/host/problem.hpp"
 
 namespace ng::host {
@@ -22,8 +23,20 @@ class PluginRegistry;
 /// node_version_too_new (saved minor newer than installed), node_version_incompatible
 /// (different major), unknown_input, missing_input, dangling_reference (link to a missing
 /// node), unknown_output, type_mismatch, cycle, unknown_param, param_type,
-/// param_out_of_range, param_not_in_choices.
+/// param_out_of_range, param_not_in_choices, and the path_* codes of path_rule.hpp for
+/// Path parameters (checked against `roots`; this overload uses default_path_roots()).
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry);
+std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots);
+
+/// The roots a plain run of `graph` uses: its file's folder (or the current folder),
+/// default_model_search_path(), and the output folder "output".
+PathRoots default_path_roots(const Graph& graph);
+
+/// Problems of the Path parameters of one node (values as resolve_params gives them),
+/// located at the parameter when the graph sets it, else at the node.
+std::vector<Problem> check_node_paths(const GraphNode& node, const ng::NodeSpec& spec,
+                                      const std::map<std::string, ng::ParamValue>& params,
+                                      const PathRoots& roots, const std::string& file = {});
 
 /// The link rule shared by validation, the CLI and the editor: an input of type
 /// `input_type` accepts an output of type `output_type` when the two are equal or the
