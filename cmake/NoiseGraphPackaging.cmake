@@ -34,6 +34,7 @@ if(HELP2MAN AND TARGET noisegraph AND TARGET noisegraph-editor)
     OUTPUT ${man_dir}/noisegraph.1 ${man_dir}/noisegraph-editor.1
     COMMAND ${CMAKE_COMMAND} -DHELP2MAN=${HELP2MAN} -DOUT=${man_dir}
       -DCLI=$<TARGET_FILE:noisegraph> -DEDITOR=$<TARGET_FILE:noisegraph-editor>
+      -DDOCDIR=/usr/${NOISEGRAPH_INSTALL_DOCDIR}
       -P ${PROJECT_SOURCE_DIR}/cmake/man-pages.cmake
     DEPENDS noisegraph noisegraph-editor ${PROJECT_SOURCE_DIR}/cmake/man-pages.cmake
     COMMENT "Man pages from --help (help2man)")

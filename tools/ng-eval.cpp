@@ -7,7 +7,7 @@
 //   ng-eval --model FILE [--vae FILE | --pixel] [--sampler dpmpp_2m] [--scheduler karras]
 //           [--steps 20] [--cfg 3] [--per-class 100] [--seed 1] [--grid out.png] [--json out.json]
 //           [--variance fixed_small|fixed_large|learned]   (ddpm sampler)
-//   ng-eval --model FILE --nll N [--nll-t 50] [--nll-variance learned|fixed_small|fixed_large]
+//   ng-eval --model FILE --nll N [--nll-t 50] [--nll-variance learned|fixed_small|fixed_large|all]
 //           test-set negative log-likelihood (variational bound, bits/dim) of a pixel VP model
 //           on the first N test images, class-conditional (see nll_bits_per_dim below)
 #include <ATen/ATen.h>
@@ -62,9 +62,10 @@ at::Tensor features(ng::nn::FeatureClassifier& c, const at::Tensor& images) {
 // T timesteps is estimated by stratified sampling: K timesteps per image, one uniformly in
 // each of K equal strata, weighted T/K (unbiased; exact when K = T), plus L_0 and L_T exactly.
 // v is the model's own (learned) or -1 / +1 (the fixed small / large variance on the same eps).
-// Returns {mean, standard error over images}.
-std::pair<double, double> nll_bits_per_dim(ng::Denoiser& model, int64_t n, int64_t K, const std::string& variance,
-                                           uint64_t seed) {
+// All variances are scored on the same forward passes. Returns per variance {mean, standard
+// error over images}.
+std::vector<std::pair<double, double>> nll_bits_per_dim(ng::Denoiser& model, int64_t n, int64_t K,
+                                                        const std::vector<std::string>& variances, uint64_t seed) {
   auto* vp = dynamic_cast<const ng::diffusion::DiscreteVPSampling*>(&model.sampling());
   if (!vp) throw ng::Error("--nll needs a discrete-time VP (DDPM-family) model");
   const auto abar = vp->alphas_cumprod();
@@ -75,7 +76,8 @@ std::pair<double, double> nll_bits_per_dim(ng::Denoiser& model, int64_t n, int64
   auto test = ng::train::load_fashion_mnist({}, "t10k", n);
   const auto x0_all = ng::train::to_images(test, at::arange(test.size())).to(at::kDouble) * 2.0 - 1.0;
   auto gen = ng::Context::make_generator(seed);
-  at::Tensor total = ng::diffusion::prior_bits(tab, x0_all);  // [n]
+  std::vector<at::Tensor> totals;
+  for (size_t j = 0; j < variances.size(); ++j) totals.push_back(ng::diffusion::prior_bits(tab, x0_all));  // [n]
   const int64_t B = 100;
   for (int64_t k = -1; k < K; ++k) {  // k = -1: L_0 (t = 0) exactly
     for (int64_t i = 0; i < n; i += B) {
@@ -95,21 +97,25 @@ std::pair<double, double> nll_bits_per_dim(ng::Denoiser& model, int64_t n, int64
       cond.class_ids = test.labels.narrow(0, i, b);
       const auto d = model.denoise(x.to(at::kFloat), sig.to(at::kFloat), cond).to(at::kDouble);
       const auto eps = (x - d) / sig.view({b, 1, 1, 1});
-      at::Tensor v;
-      if (variance == "learned") {
-        if (!vo || !vo->last_variance_interpolation().defined())
-          throw ng::Error("--nll-variance learned needs a model trained with learned_variance");
-        v = vo->last_variance_interpolation().to(at::kDouble);
-      } else {
-        v = at::full_like(x0, variance == "fixed_large" ? 1.0 : -1.0);
-      }
       const auto xt = abar.index_select(0, t).sqrt().view({b, 1, 1, 1}) * x;
-      const auto terms = ng::diffusion::vlb_terms_bits(tab, x0, xt, t, eps, v);
-      total.narrow(0, i, b).add_(k < 0 ? terms : terms * (double(T - 1) / double(K)));
+      for (size_t j = 0; j < variances.size(); ++j) {
+        at::Tensor v;
+        if (variances[j] == "learned") {
+          if (!vo || !vo->last_variance_interpolation().defined())
+            throw ng::Error("--nll-variance learned needs a model trained with learned_variance");
+          v = vo->last_variance_interpolation().to(at::kDouble);
+        } else {
+          v = at::full_like(x0, variances[j] == "fixed_large" ? 1.0 : -1.0);
+        }
+        const auto terms = ng::diffusion::vlb_terms_bits(tab, x0, xt, t, eps, v);
+        totals[j].narrow(0, i, b).add_(k < 0 ? terms : terms * (double(T - 1) / double(K)));
+      }
     }
     std::fprintf(stderr, "nll stratum %lld/%lld\n", (long long)(k + 1), (long long)K);
   }
-  return {total.mean().item<double>(), total.std().item<double>() / std::sqrt(double(n))};
+  std::vector<std::pair<double, double>> out;
+  for (const auto& t : totals) out.emplace_back(t.mean().item<double>(), t.std().item<double>() / std::sqrt(double(n)));
+  return out;
 }
 
 }  // namespace
@@ -122,11 +128,16 @@ int main(int argc, char** argv) {
     if (model_path.empty()) throw ng::Error("--model is required");
     auto model = ng::nn::load_denoiser(model_path);
     if (const std::string nll = arg(argc, argv, "--nll", ""); !nll.empty()) {
-      const std::string variance = arg(argc, argv, "--nll-variance", "learned");
-      const auto [bpd, se] = nll_bits_per_dim(*model, std::stoll(nll), std::stoll(arg(argc, argv, "--nll-t", "50")),
-                                             variance, std::stoull(arg(argc, argv, "--seed", "1")));
-      std::printf("{\"model\": \"%s\", \"test_images\": %s, \"variance\": \"%s\", \"nll_bits_per_dim\": %.4f, "
-                  "\"standard_error\": %.4f}\n", model_path.c_str(), nll.c_str(), variance.c_str(), bpd, se);
+      const std::string which = arg(argc, argv, "--nll-variance", "learned");
+      std::vector<std::string> variances;
+      if (which == "all") variances = {"learned", "fixed_small", "fixed_large"};
+      else variances = {which};
+      const auto r = nll_bits_per_dim(*model, std::stoll(nll), std::stoll(arg(argc, argv, "--nll-t", "50")), variances,
+                                      std::stoull(arg(argc, argv, "--seed", "1")));
+      for (size_t j = 0; j < r.size(); ++j)
+        std::printf("{\"model\": \"%s\", \"test_images\": %s, \"variance\": \"%s\", \"nll_bits_per_dim\": %.4f, "
+                    "\"standard_error\": %.4f}\n", model_path.c_str(), nll.c_str(), variances[j].c_str(), r[j].first,
+                    r[j].second);
       return 0;
     }
     std::shared_ptr<ng::Autoencoder> ae;

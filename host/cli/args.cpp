@@ -1,6 +1,7 @@
 #include "args.hpp"
 
 #include <charconv>
+#include <cstdlib>
 
 #include <noisegraph/abi.hpp>
 #include <noisegraph/host/plugin_registry.hpp>
@@ -47,6 +48,8 @@ void reject_extras(const CLI::App& command) {
 }
 
 fs::path docs_dir() {
+  // Set when man pages are generated at build time, so they name the installed folder.
+  if (const char* shown = std::getenv("NOISEGRAPH_HELP_DOC_DIR"); shown && *shown) return shown;
   std::error_code ec;
   const fs::path installed = (host::executable_dir() / ".." / NOISEGRAPH_INSTALL_DOCDIR).lexically_normal();
   if (fs::is_directory(installed, ec)) return installed;

@@ -162,6 +162,15 @@ class EditorDefectsTest : public QObject {
     w.preview()->show_live(QImage(4, 4, QImage::Format_RGB32), "sink · step 1/1");
     QVERIFY(run_status(w).startsWith("done"));
     QVERIFY(!w.preview()->current_image().isNull());
+    w.scene()->node_item("sink")->set_note("what the node said in the run");
+
+    // Opening a graph with the same nodes: the cards are reused, the run's marks are not.
+    QVERIFY(w.open_file(path("sum2.yaml"), nullptr, false));
+    QCOMPARE(run_status(w), QString());
+    QVERIFY(w.preview()->current_image().isNull());
+    QVERIFY(w.scene()->node_item("sink")->note().isEmpty());
+    QCOMPARE(w.scene()->node_item("sink")->run_state(), NodeRunState::Idle);
+    w.preview()->show_live(QImage(4, 4, QImage::Format_RGB32), "sink · step 1/1");
 
     w.action("file_new")->trigger();
     QCOMPARE(run_status(w), QString());

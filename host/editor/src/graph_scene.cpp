@@ -41,8 +41,13 @@ GraphScene::GraphScene(GraphDocument* doc, QObject* parent) : QGraphicsScene(par
   setItemIndexMethod(QGraphicsScene::NoIndex);  // items move constantly; graphs are small
   connect(doc_, &GraphDocument::changed, this, &GraphScene::sync);
   connect(doc_, &GraphDocument::reset, this, [this] {
+    // Another graph: nothing of the previous one's run stays on the cards (a card with the
+    // same id and type is reused, so its badge and note must go explicitly).
     run_states_.clear();
-    for (const auto& [id, item] : nodes_) item->set_run_state(NodeRunState::Idle);
+    for (const auto& [id, item] : nodes_) {
+      item->set_run_state(NodeRunState::Idle);
+      item->set_note({});
+    }
   });
   doc_->set_position_provider([this] { return shown_positions(); });
   sync();

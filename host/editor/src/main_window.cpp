@@ -8,6 +8,8 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -29,6 +31,7 @@
 #include "graph_scene.hpp"
 #include "graph_view.hpp"
 #include "node_item.hpp"
+#include "server_run.hpp"
 #include "inspector.hpp"
 #include "node_search_popup.hpp"
 #include "noisegraph/host/executor.hpp"
@@ -74,6 +77,7 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(5000);
   runner_ = new RunController(registry_, this);
+  server_runner_ = new ServerRunController(this);
   search_ = new NodeSearchPopup(registry_, this);
   progress_ = new QProgressBar;
   progress_->setRange(0, 1000);
@@ -141,44 +145,50 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
     }
   });
 
-  connect(runner_, &RunController::node_state, this, [this](const QString& node, NodeRunState s, const QString& m) {
-    if (stale_run_) return;
-    scene_->set_run_state(node.toStdString(), s, m);
-    if (s == NodeRunState::Queued) ++run_total_;
-    if (s == NodeRunState::Done || s == NodeRunState::Cached) ++run_finished_;
-    if (s == NodeRunState::Cached) ++run_cached_;
-    if (s == NodeRunState::Running) {
-      run_label_->setText(tr("running %1").arg(node));
-      if (NodeItem* item = scene_->node_item(node.toStdString())) item->set_note({});
-    }
-    if (s == NodeRunState::Failed) problems_->set_run_error(node, m);
-    if (run_total_ > 0) progress_->setValue(1000 * run_finished_ / run_total_);
-  });
-  connect(runner_, &RunController::progress, this, [this](const QString& node, double f, const QString& m) {
-    if (stale_run_) return;
-    scene_->set_progress(node.toStdString(), f);
-    if (run_total_ > 0) progress_->setValue(int(1000 * (run_finished_ + std::clamp(f, 0.0, 1.0)) / run_total_));
-    if (!m.isEmpty()) run_label_->setText(QStringLiteral("%1: %2").arg(node, m));
-  });
-  connect(runner_, &RunController::preview, this, [this](const QString& node, const QImage& img, int step, int total) {
-    if (stale_run_) return;
-    preview_->show_live(img, tr("%1  ·  step %2/%3").arg(node).arg(step).arg(total));
-  });
-  connect(runner_, &RunController::file_written, this, [this](const QString& node, const QString& path) {
-    log_->appendPlainText(tr("%1 wrote %2").arg(node, QDir::toNativeSeparators(path)));
-    if (!stale_run_) preview_->add_output(path);
-  });
-  connect(runner_, &RunController::log, this, [this](const QString& node, int level, const QString& text) {
-    if (stale_run_) return;
-    // A node's first info line of a run (a loader's "SD 1.x, eps, 1.07B params ...") stays on its card.
-    if (level == int(ng::LogLevel::Info) && !node.isEmpty())
-      if (NodeItem* item = scene_->node_item(node.toStdString()); item && item->note().isEmpty()) item->set_note(text);
-    static const char* names[] = {"debug", "info", "warning", "error"};
-    log_->appendPlainText(QStringLiteral("%1%2: %3")
-                              .arg(node.isEmpty() ? QString() : node + QStringLiteral(" "))
-                              .arg(QString::fromLatin1(names[std::clamp(level, 0, 3)]), text));
-  });
-  connect(runner_, &RunController::finished, this, &MainWindow::on_run_finished);
+  // Local runs and runs on a server report the same signals and look the same on screen.
+  auto wire = [this](auto* r) {
+    using R = std::remove_pointer_t<decltype(r)>;
+    connect(r, &R::node_state, this, [this](const QString& node, NodeRunState s, const QString& m) {
+      if (stale_run_) return;
+      scene_->set_run_state(node.toStdString(), s, m);
+      if (s == NodeRunState::Queued) ++run_total_;
+      if (s == NodeRunState::Done || s == NodeRunState::Cached) ++run_finished_;
+      if (s == NodeRunState::Cached) ++run_cached_;
+      if (s == NodeRunState::Running) {
+        run_label_->setText(tr("running %1").arg(node));
+        if (NodeItem* item = scene_->node_item(node.toStdString())) item->set_note({});
+      }
+      if (s == NodeRunState::Failed) problems_->set_run_error(node, m);
+      if (run_total_ > 0) progress_->setValue(1000 * run_finished_ / run_total_);
+    });
+    connect(r, &R::progress, this, [this](const QString& node, double f, const QString& m) {
+      if (stale_run_) return;
+      scene_->set_progress(node.toStdString(), f);
+      if (run_total_ > 0) progress_->setValue(int(1000 * (run_finished_ + std::clamp(f, 0.0, 1.0)) / run_total_));
+      if (!m.isEmpty()) run_label_->setText(QStringLiteral("%1: %2").arg(node, m));
+    });
+    connect(r, &R::preview, this, [this](const QString& node, const QImage& img, int step, int total) {
+      if (stale_run_) return;
+      preview_->show_live(img, tr("%1  ·  step %2/%3").arg(node).arg(step).arg(total));
+    });
+    connect(r, &R::file_written, this, [this](const QString& node, const QString& path) {
+      log_->appendPlainText(tr("%1 wrote %2").arg(node, QDir::toNativeSeparators(path)));
+      if (!stale_run_) preview_->add_output(path);
+    });
+    connect(r, &R::log, this, [this](const QString& node, int level, const QString& text) {
+      if (stale_run_) return;
+      // A node's first info line of a run (a loader's "SD 1.x, eps, 1.07B params ...") stays on its card.
+      if (level == int(ng::LogLevel::Info) && !node.isEmpty())
+        if (NodeItem* item = scene_->node_item(node.toStdString()); item && item->note().isEmpty()) item->set_note(text);
+      static const char* names[] = {"debug", "info", "warning", "error"};
+      log_->appendPlainText(QStringLiteral("%1%2: %3")
+                                .arg(node.isEmpty() ? QString() : node + QStringLiteral(" "))
+                                .arg(QString::fromLatin1(names[std::clamp(level, 0, 3)]), text));
+    });
+    connect(r, &R::finished, this, &MainWindow::on_run_finished);
+  };
+  wire(runner_);
+  wire(server_runner_);
 
   resize(1480, 920);
   doc_->new_graph();
@@ -285,7 +295,22 @@ void MainWindow::build_actions() {
   cancel->setToolTip(tr("Stop the run (within one sampler step)"));
   connect(cancel, &QAction::triggered, this, [this] {
     runner_->cancel();
+    server_runner_->cancel();
     run_label_->setText(tr("cancelling…"));
+  });
+  QAction* remote = make_action("run_on_server", tr("Run on &Server…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  remote->setToolTip(tr("Submit the graph to a `noisegraph serve` server and follow it here (docs/server.md)"));
+  connect(remote, &QAction::triggered, this, [this] {
+    QSettings settings;
+    bool ok = false;
+    const QString url = QInputDialog::getText(this, tr("Run on server"), tr("Server URL:"), QLineEdit::Normal,
+                                              settings.value("server_url", "http://127.0.0.1:8188").toString(), &ok);
+    if (!ok || url.isEmpty()) return;
+    const QString token = QInputDialog::getText(this, tr("Run on server"), tr("Token (empty if the server needs none):"),
+                                                QLineEdit::Password, qEnvironmentVariable("NOISEGRAPH_TOKEN"), &ok);
+    if (!ok) return;
+    settings.setValue("server_url", url);
+    run_on_server(QUrl(url), token);
   });
   connect(make_action("run_output_dir", tr("&Output Folder…")), &QAction::triggered, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Output folder"), output_dir_);
@@ -373,6 +398,7 @@ void MainWindow::build_menus_and_toolbar() {
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->addAction(action("run_run"));
   run->addAction(action("run_cancel"));
+  run->addAction(action("run_on_server"));
   run->addSeparator();
   run->addAction(action("run_output_dir"));
 
@@ -429,7 +455,7 @@ void MainWindow::update_title() {
 }
 
 void MainWindow::update_actions() {
-  const bool running = runner_->is_running();
+  const bool running = runner_->is_running() || server_runner_->is_running();
   action("run_run")->setEnabled(!running);
   action("run_cancel")->setEnabled(running);
   const bool any = !scene_->selected_nodes().empty();
@@ -710,11 +736,15 @@ void MainWindow::set_output_dir(const QString& dir, bool remember) {
   if (remember) QSettings().setValue(QStringLiteral("output_dir"), dir);
 }
 
-bool MainWindow::run_graph() {
-  if (runner_->is_running()) return false;
-  host::RunOptions options;
-  options.output_dir = output_dir_.toStdString();
-  if (!doc_->graph_dir().isEmpty()) options.graph_dir = doc_->graph_dir().toStdString();
+bool MainWindow::run_on_server(const QUrl& server, const QString& token) {
+  if (runner_->is_running() || server_runner_->is_running()) return false;
+  prepare_run_display(tr("— run %1 on %2 —").arg(doc_->display_name(), server.toString()));
+  const bool started = server_runner_->start(doc_->graph(), server, token, output_dir_);
+  update_actions();
+  return started;
+}
+
+void MainWindow::prepare_run_display(const QString& log_line) {
   scene_->clear_run_states();
   clear_run_error();
   stale_run_ = false;
@@ -722,7 +752,15 @@ bool MainWindow::run_graph() {
   progress_->setValue(0);
   progress_->setVisible(true);
   run_label_->setText(tr("starting…"));
-  log_->appendPlainText(tr("— run %1 —").arg(doc_->display_name()));
+  log_->appendPlainText(log_line);
+}
+
+bool MainWindow::run_graph() {
+  if (runner_->is_running() || server_runner_->is_running()) return false;
+  host::RunOptions options;
+  options.output_dir = output_dir_.toStdString();
+  if (!doc_->graph_dir().isEmpty()) options.graph_dir = doc_->graph_dir().toStdString();
+  prepare_run_display(tr("— run %1 —").arg(doc_->display_name()));
   const bool started = runner_->start(doc_->graph(), options);
   update_actions();
   return started;

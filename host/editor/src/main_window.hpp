@@ -1,4 +1,5 @@
 #pragma once
+#include <QUrl>
 // The editor window: canvas in the middle, palette on the left, inspector and results
 // on the right, problems and log below; menus and a toolbar with every action. It wires
 // the parts together and owns no graph logic.
@@ -20,6 +21,8 @@ class QPlainTextEdit;
 class QProgressBar;
 
 namespace ng::editor {
+
+class ServerRunController;
 
 class GraphDocument;
 class GraphScene;
@@ -61,6 +64,9 @@ class MainWindow : public QMainWindow {
   void set_output_dir(const QString& dir, bool remember = true);
   /// Starts running the graph; false when a run is going or the graph cannot start.
   bool run_graph();
+  /// Submits the graph to a `noisegraph serve` server and shows the run like a local one;
+  /// outputs are downloaded into the output folder. False when a run is going.
+  bool run_on_server(const QUrl& server, const QString& token = {});
 
   // Selection editing (also bound to menu actions).
   void copy_selection();
@@ -99,6 +105,7 @@ class MainWindow : public QMainWindow {
   void on_selection_changed();
   void show_canvas_menu(QPoint view_pos);
   void on_run_finished(const host::RunResult& result);
+  void prepare_run_display(const QString& log_line);
   /// Removes the last run's failure from the problems, the canvas and the toolbar.
   void clear_run_error();
   /// What a failure of node `failed` depends on, as text to compare: the YAML of the
@@ -118,6 +125,7 @@ class MainWindow : public QMainWindow {
   ProblemsPanel* problems_;
   QPlainTextEdit* log_;
   RunController* runner_;
+  ServerRunController* server_runner_;
   NodeSearchPopup* search_;
   QProgressBar* progress_;
   QLabel* run_label_;

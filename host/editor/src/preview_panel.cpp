@@ -125,7 +125,7 @@ void PreviewPanel::clear() {
 void PreviewPanel::fit_strip_height() {
   if (strip_->count() == 0) return;
   const int per_row = std::max(1, (strip_->viewport()->width() - 4) / strip_->gridSize().width());
-  const int rows = std::clamp((strip_->count() + per_row - 1) / per_row, 1, 3);
+  const int rows = std::clamp((strip_->count() + per_row - 1) / per_row, 1, 2);
   strip_->setFixedHeight(rows * strip_->gridSize().height() + 16);
 }
 

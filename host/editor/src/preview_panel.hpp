@@ -70,7 +70,7 @@ class PreviewPanel : public QWidget {
  private:
   void show_file(const QString& path);
   void save_as_dialog();
-  /// The thumbnails wrap into rows; the list grows to three rows, then scrolls.
+  /// The thumbnails wrap into rows; the list grows to two rows, then scrolls.
   void fit_strip_height();
   void confirm_saved(const QString& path);
 
