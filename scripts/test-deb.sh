@@ -39,7 +39,7 @@ trap cleanup EXIT
 mount -t proc proc "$root/proc"  # the programs find their files through /proc/self/exe
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 cp "$deb" "$root/tmp/noisegraph.deb"
-chroot "$root" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/noisegraph.deb'
+chroot "$root" /bin/sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/noisegraph.deb'
 
 # 3. The installed programs, as a new user would run them.
 run() { echo "+ $*"; chroot "$root" /usr/bin/env -u DISPLAY HOME=/root "$@"; }

@@ -47,7 +47,7 @@ int usage_error(const std::string& command, const std::string& message) {
 
 int main(int argc, char** argv) {
   CLI::App app("Runs, validates and inspects NoiseGraph node graphs (diffusion image generation).", "noisegraph");
-  app.set_version_flag("--version", version_line(), "print the NoiseGraph and LibTorch versions and exit");
+  app.set_version_flag("--version", version_line(), "Print the NoiseGraph and LibTorch versions and exit");
   app.require_subcommand(1, 1);
   app.get_formatter()->column_width(32);
 

@@ -7,6 +7,7 @@
 #include "guiders.hpp"
 #include "noisegraph/context.hpp"
 #include "noisegraph/diffusion/analytic.hpp"
+#include "noisegraph/diffusion/learned_variance.hpp"
 #include "noisegraph/diffusion/samplers.hpp"
 #include "noisegraph/diffusion/sigmas.hpp"
 #include "noisegraph/error.hpp"
@@ -41,6 +42,25 @@ Puzzle make_puzzle() {
   p.model = std::make_shared<MixtureDenoiser>(comps, default_vp_sampling());
   return p;
 }
+
+// The puzzle model with a per-pixel "learned" v that depends on position only (a ramp from
+// top to bottom), so its view-averaged value is known.
+class RampVarianceModel : public ng::Denoiser, public VarianceOutput {
+ public:
+  explicit RampVarianceModel(std::shared_ptr<MixtureDenoiser> inner) : inner_(std::move(inner)) {}
+  at::Tensor denoise(const at::Tensor& x, const at::Tensor& s, const ng::DenoiserCondition& c) override {
+    last_ = at::linspace(-1.0, 1.0, x.size(2), x.options()).view({1, 1, -1, 1}).expand(x.sizes()).contiguous();
+    return inner_->denoise(x, s, c);
+  }
+  at::Tensor last_variance_interpolation() const override { return last_; }
+  const ng::ModelSampling& sampling() const override { return inner_->sampling(); }
+  std::vector<int64_t> sample_shape() const override { return inner_->sample_shape(); }
+  int64_t num_classes() const override { return inner_->num_classes(); }
+
+ private:
+  std::shared_ptr<MixtureDenoiser> inner_;
+  at::Tensor last_;
+};
 
 }  // namespace
 
@@ -155,6 +175,30 @@ class TestIllusion : public QObject {
       const auto b = make_sampler(sampler)->sample(swapped, sigmas, z.flip({2}), NoiseSource(1), c2).samples;
       QVERIFY2(at::allclose(b, a.flip({2}), 1e-4, 1e-4), sampler.c_str());
     }
+  }
+
+  void a_learned_variance_is_averaged_over_the_views() {
+    // v = ramp from -1 (top) to 1 (bottom); flipped back from the upside-down view it is the
+    // reverse ramp, so the combined v is 0 everywhere; the ddpm sampler reads it.
+    auto p = make_puzzle();
+    auto model = std::make_shared<RampVarianceModel>(p.model);
+    CFGOptions cfg;
+    cfg.cfg = 2.0;
+    MultiViewGuider g(model, {{ViewSpec{"identity"}, {class_entry(0)}}, {ViewSpec{"flip_v"}, {class_entry(1)}}}, {}, cfg);
+    auto* vo = dynamic_cast<VarianceOutput*>(g.model().get());
+    QVERIFY(vo);
+    g.predict(at::randn({3, 1, 8, 8}), at::full({3}, 2.0f), {});
+    QCOMPARE(vo->last_variance_interpolation().sizes(), (at::IntArrayRef{3, 1, 8, 8}));
+    QVERIFY(vo->last_variance_interpolation().abs().max().item<double>() < 1e-6);
+    SamplerOptions o;
+    o.variance = "learned";
+    ng::BasicContext ctx;
+    const auto out = sample_latent(*make_sampler("ddpm", o), g, karras_sigmas(6, 0.02, 40.0), at::zeros({3, 1, 8, 8}),
+                                   NoiseSource(1), ctx).samples;
+    QVERIFY(at::isfinite(out).all().item<bool>());
+    // A model without a variance: the guider does not pretend to have one.
+    MultiViewGuider plain(p.model, {{ViewSpec{"identity"}, {class_entry(0)}}}, {}, cfg);
+    QVERIFY(!dynamic_cast<VarianceOutput*>(plain.model().get()));
   }
 
   void factorized_components_sum_to_the_sample() {

@@ -11,7 +11,10 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <noisegraph/io/pending_files.hpp>
 
 #include "yaml_limits.hpp"
 
@@ -373,15 +376,22 @@ void save_graph(const Graph& graph, const std::filesystem::path& path) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) fail("folder '" + dir.string() + "' does not exist");
   fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  ng::io::PendingFile pending(tmp);  // removed if a signal ends the process mid-write
   {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) fail(std::string("cannot create '") + tmp.string() + "': " + std::strerror(errno));
-    f.write(text.data(), std::streamsize(text.size()));
-    f.flush();
-    if (!f) {
-      f.close();
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(std::string("cannot create '") + tmp.string() + "': " + std::strerror(errno));
+    // write(2) gives the system's reason ("No space left on device"), streams do not.
+    int err = 0;
+    for (std::size_t done = 0; done < text.size() && !err;) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) err = n < 0 ? errno : EIO;
+      else done += std::size_t(n);
+    }
+    if (::close(fd) != 0 && !err) err = errno;
+    if (err) {
       fs::remove(tmp, ec);
-      fail("write failed (disk full?)");
+      fail(std::string("write failed: ") + std::strerror(err));
     }
   }
   fs::rename(tmp, path, ec);

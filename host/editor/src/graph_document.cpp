@@ -165,7 +165,8 @@ int GraphDocument::rebase_path_params(host::Graph& g, const QString& from, const
     if (!t) continue;
     for (auto& [name, value] : node.params) {
       const ng::ParamSpec* spec = t->spec.find_param(name);
-      if (!spec || spec->kind != ng::ParamKind::Path) continue;
+      // Write paths are inside the output folder, wherever the graph lives: never rebased.
+      if (!spec || spec->kind != ng::ParamKind::Path || spec->writes()) continue;
       if (auto text = rebased_path(value.text, old_dir, new_dir, from_png_)) {
         value = host::Scalar::from(ng::ParamValue(*text));
         ++changed;

@@ -32,6 +32,7 @@
 #include "graph_view.hpp"
 #include "node_item.hpp"
 #include "server_run.hpp"
+#include "noisegraph/host/output_dir.hpp"
 #include "inspector.hpp"
 #include "node_search_popup.hpp"
 #include "noisegraph/host/executor.hpp"
@@ -54,11 +55,8 @@ constexpr const char* kFragmentMime = "application/x-noisegraph-fragment";
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QString default_output_dir() {
-  QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-  if (pictures.isEmpty()) pictures = QDir::homePath();
-  return QDir(pictures).filePath(QStringLiteral("NoiseGraph"));
-}
+// The same default as the CLI: $NOISEGRAPH_OUTPUT_DIR, else ~/Pictures/NoiseGraph.
+QString default_output_dir() { return QString::fromStdString(host::default_output_dir().string()); }
 
 }  // namespace
 
