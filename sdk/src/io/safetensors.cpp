@@ -199,35 +199,12 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& source
   return out;
 }
 
-TensorFile load_safetensors(const std::filesystem::path& path) {
-  // The header first: a file whose header does not describe its size exactly is refused
-  // before its contents are read into memory.
-  {
-    const uint64_t size = require_regular_file(path);
-    std::map<std::string, std::string> ignored;
-    const std::string src = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(src + ": cannot open file");
-    std::string head(8, '\0');
-    in.read(head.data(), 8);
-    if (in.gcount() != 8) throw Error(src + ": not a safetensors file (shorter than 8 bytes)");
-    const uint64_t n = read_u64_le(head);
-    if (n > kMaxHeaderBytes)
-      throw Error(src + ": safetensors header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
-    if (n > size - 8)
-      throw Error(src + ": truncated file (header claims " + std::to_string(n) + " bytes, file has " +
-                  std::to_string(size - 8) + ")");
-    std::string text(n, '\0');
-    in.read(text.data(), std::streamsize(n));
-    if (uint64_t(in.gcount()) != n) throw Error(src + ": truncated file (header incomplete)");
-    parse_header(json::parse(text, src + ": safetensors header"), size - 8 - n, src, ignored);
-  }
-  return parse_safetensors(read_file(path), path.string());
-}
-
-std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path) {
+// Reads only the JSON header of a file on disk (after checking it is a regular file and its
+// header fits the 100 MB limit and, when `size` is given, the file).
+namespace {
+json::Value read_header(const std::filesystem::path& path, uint64_t* size, uint64_t* header_bytes) {
   const std::string src = path.string();
-  require_regular_file(path);
+  const uint64_t file_size = require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(src + ": cannot open file");
   std::string head(8, '\0');
@@ -236,10 +213,31 @@ std::map<std::string, std::string> read_safetensors_metadata(const std::filesyst
   const uint64_t n = read_u64_le(head);
   if (n > kMaxHeaderBytes)
     throw Error(src + ": safetensors header of " + std::to_string(n) + " bytes exceeds the 100 MB limit");
+  if (size && n > file_size - 8)
+    throw Error(src + ": truncated file (header claims " + std::to_string(n) + " bytes, file has " +
+                std::to_string(file_size - 8) + ")");
   std::string text(n, '\0');
   in.read(text.data(), std::streamsize(n));
   if (uint64_t(in.gcount()) != n) throw Error(src + ": truncated file (header incomplete)");
-  json::Value header = json::parse(text, src + ": safetensors header");
+  if (size) *size = file_size;
+  if (header_bytes) *header_bytes = n;
+  return json::parse(text, src + ": safetensors header");
+}
+}  // namespace
+
+TensorFile load_safetensors(const std::filesystem::path& path) {
+  // The header first: a file whose header does not describe its size exactly is refused
+  // before its contents are read into memory.
+  uint64_t size = 0, n = 0;
+  std::map<std::string, std::string> ignored;
+  const json::Value header = read_header(path, &size, &n);  // sets size and n first
+  parse_header(header, size - 8 - n, path.string(), ignored);
+  return parse_safetensors(read_file(path), path.string());
+}
+
+std::map<std::string, std::string> read_safetensors_metadata(const std::filesystem::path& path) {
+  const std::string src = path.string();
+  const json::Value header = read_header(path, nullptr, nullptr);
   std::map<std::string, std::string> meta;
   if (!header.is_object()) throw Error(src + ": safetensors header must be a JSON object");
   if (const auto* m = header.find("__metadata__")) {

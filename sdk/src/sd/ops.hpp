@@ -19,9 +19,15 @@ at::Tensor layer_norm(const Weights& w, const std::string& prefix, const at::Ten
 
 /// Multi-head attention: q [B,Tq,H*d], k/v [B,Tk,H*d] -> [B,Tq,H*d], softmax(q k^T / sqrt(d)) v.
 /// key_mask [B,Tk] (1 keep, 0 drop; undefined = keep all); causal masks keys after each
-/// query. Queries are processed in slices so the score matrix stays below ~256 MB.
+/// query. Queries are processed in slices so the score matrix stays below ~64 MB.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads,
                      const at::Tensor& key_mask = {}, bool causal = false);
+
+/// SiLU applied in place (the tensor is a fresh intermediate), returned for chaining.
+inline at::Tensor silu_(at::Tensor t) {
+  at::silu_(t);
+  return t;
+}
 
 /// Layout helpers: shapes of conv, linear and norm weights.
 void add_conv(Layout& l, const std::string& prefix, int64_t out, int64_t in, int64_t k, bool bias = true);

@@ -59,11 +59,11 @@ void transformer_layout(Layout& l, const std::string& p, int64_t c, int64_t dept
 // --- forward ----------------------------------------------------------------------------
 
 at::Tensor res_block(const Weights& w, const std::string& p, const at::Tensor& x, const at::Tensor& emb) {
-  at::Tensor h = ops::conv2d(w, p + ".in_layers.2", at::silu(ops::group_norm(w, p + ".in_layers.0", x, 1e-5)));
-  h = h + ops::linear(w, p + ".emb_layers.1", at::silu(emb)).unsqueeze(-1).unsqueeze(-1);
-  h = ops::conv2d(w, p + ".out_layers.3", at::silu(ops::group_norm(w, p + ".out_layers.0", h, 1e-5)));
-  const at::Tensor skip = w.count(p + ".skip_connection.weight") ? ops::conv2d(w, p + ".skip_connection", x) : x;
-  return skip + h;
+  // In-place activations and sums keep peak memory down (same arithmetic, same bits).
+  at::Tensor h = ops::conv2d(w, p + ".in_layers.2", ops::silu_(ops::group_norm(w, p + ".in_layers.0", x, 1e-5)));
+  h.add_(ops::linear(w, p + ".emb_layers.1", at::silu(emb)).unsqueeze(-1).unsqueeze(-1));
+  h = ops::conv2d(w, p + ".out_layers.3", ops::silu_(ops::group_norm(w, p + ".out_layers.0", h, 1e-5)));
+  return h.add_(w.count(p + ".skip_connection.weight") ? ops::conv2d(w, p + ".skip_connection", x) : x);
 }
 
 at::Tensor cross_or_self(const Weights& w, const std::string& p, const at::Tensor& x, const at::Tensor& ctx,

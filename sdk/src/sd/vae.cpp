@@ -25,10 +25,12 @@ void attn_layout(Layout& l, const std::string& p, int64_t c) {
   for (const char* n : {".q", ".k", ".v", ".proj_out"}) ops::add_conv(l, p + n, c, c, 1);
 }
 
+// In-place activations and sums: at 512x512 each activation is 134 MB, and peak memory is
+// what decides whether a decode fits (same arithmetic, so the same bits).
 at::Tensor resnet(const Weights& w, const std::string& p, const at::Tensor& x) {
-  at::Tensor h = ops::conv2d(w, p + ".conv1", at::silu(ops::group_norm(w, p + ".norm1", x, 1e-6)));
-  h = ops::conv2d(w, p + ".conv2", at::silu(ops::group_norm(w, p + ".norm2", h, 1e-6)));
-  return (w.count(p + ".nin_shortcut.weight") ? ops::conv2d(w, p + ".nin_shortcut", x) : x) + h;
+  at::Tensor h = ops::conv2d(w, p + ".conv1", ops::silu_(ops::group_norm(w, p + ".norm1", x, 1e-6)));
+  h = ops::conv2d(w, p + ".conv2", ops::silu_(ops::group_norm(w, p + ".norm2", h, 1e-6)));
+  return h.add_(w.count(p + ".nin_shortcut.weight") ? ops::conv2d(w, p + ".nin_shortcut", x) : x);
 }
 
 at::Tensor attn(const Weights& w, const std::string& p, const at::Tensor& x) {
@@ -206,9 +208,13 @@ at::Tensor Vae::decode(const at::Tensor& z) const {
       h = resnet(w, at_(at_("decoder.up", i) + ".block", j), h);
       if (cfg_.attention[size_t(i)]) h = attn(w, at_(at_("decoder.up", i) + ".attn", j), h);
     }
-    if (i > 0) h = ops::conv2d(w, at_("decoder.up", i) + ".upsample.conv", at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2}));
+    if (i > 0) {
+      at::Tensor up = at::upsample_nearest2d(h, {h.size(2) * 2, h.size(3) * 2});
+      h.reset();  // free the smaller map before the convolution allocates its output
+      h = ops::conv2d(w, at_("decoder.up", i) + ".upsample.conv", up);
+    }
   }
-  return ops::conv2d(w, "decoder.conv_out", at::silu(ops::group_norm(w, "decoder.norm_out", h, 1e-6)));
+  return ops::conv2d(w, "decoder.conv_out", ops::silu_(ops::group_norm(w, "decoder.norm_out", h, 1e-6)));
 }
 
 at::Tensor Vae::decode_tiled(const at::Tensor& z, int64_t tile, int64_t overlap) const {
