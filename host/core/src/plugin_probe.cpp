@@ -276,7 +276,7 @@ std::vector<ProbeVerdict> probe_plugins(const std::vector<fs::path>& files, cons
   std::map<std::string, std::string> updates;
 
   std::vector<FileKey> keys(files.size());
-  std::vector<std::string> todo;
+  std::vector<std::string> pending;
   std::map<std::string, std::size_t> index;  // absolute path -> position in files
   for (std::size_t i = 0; i < files.size(); ++i) {
     keys[i] = key_of(files[i]);
@@ -297,16 +297,16 @@ std::vector<ProbeVerdict> probe_plugins(const std::vector<fs::path>& files, cons
       }
     }
     index[keys[i].path] = i;
-    todo.push_back(keys[i].path);
+    pending.push_back(keys[i].path);
   }
 
   // One child for all the libraries; when one kills it, a new child goes on after it.
-  while (!todo.empty()) {
-    ChildRun run = run_child(program, todo, options.timeout);
+  while (!pending.empty()) {
+    ChildRun run = run_child(program, pending, options.timeout);
     if (run.failed_to_start) break;  // the rest stay Unprobed
     for (const auto& f : run.done)
       if (auto it = index.find(f); it != index.end()) verdicts[it->second].kind = ProbeVerdict::Kind::Passed;
-    std::size_t resume = todo.size();
+    std::size_t resume = pending.size();
     if (!run.crashed_on.empty()) {
       auto it = index.find(run.crashed_on);
       if (it != index.end()) {
@@ -314,14 +314,14 @@ std::vector<ProbeVerdict> probe_plugins(const std::vector<fs::path>& files, cons
         v.kind = run.timed_out ? ProbeVerdict::Kind::TimedOut : ProbeVerdict::Kind::Crashed;
         v.signal = run.signal;
       }
-      for (std::size_t i = 0; i < todo.size(); ++i)
-        if (todo[i] == run.crashed_on) resume = i + 1;
+      for (std::size_t i = 0; i < pending.size(); ++i)
+        if (pending[i] == run.crashed_on) resume = i + 1;
     } else {
       // The child ended without naming a culprit: whatever it did not finish stays unprobed
       // rather than looping.
       break;
     }
-    todo.erase(todo.begin(), todo.begin() + std::ptrdiff_t(std::min(resume, todo.size())));
+    pending.erase(pending.begin(), pending.begin() + std::ptrdiff_t(std::min(resume, pending.size())));
   }
 
   for (std::size_t i = 0; i < files.size(); ++i) {
