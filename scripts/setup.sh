@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config
   qt6-base-dev libgl-dev libtorch-dev libopenblas0-openmp libyaml-cpp-dev libboost-dev
-  zlib1g-dev libcli11-dev help2man dataset-fashion-mnist xvfb xauth
+  zlib1g-dev libpng-dev libjpeg62-turbo-dev libcli11-dev help2man dataset-fashion-mnist xvfb xauth
   qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libhiredis-dev redis-server)
 
 missing=()

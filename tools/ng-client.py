@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A small client for `noisegraph serve` (standard library only).
 
-    ng-client.py [--server http://127.0.0.1:8188] [--token T] GRAPH.yaml [--set node.param=value ...] [--out DIR]
+    ng-client.py [--server http://127.0.0.1:8188] [--token T] GRAPH.yaml [NAME=VALUE ...]
+                 [--set node.param=value ...] [--out DIR]
+NAME=VALUE sets a graph input (the graph's `inputs:`), as `noisegraph run` does.
 
 Submits the graph, waits for it to finish (polling /history), and downloads its output
 files into DIR (default: the current folder). Exit status 0 on success, 1 if the job failed,
@@ -23,6 +25,7 @@ def call(server, path, token, body=None, method=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("graph")
+    ap.add_argument("inputs", nargs="*", metavar="NAME=VALUE")
     ap.add_argument("--server", default="http://127.0.0.1:8188")
     ap.add_argument("--token", default=os.environ.get("NOISEGRAPH_TOKEN"))
     ap.add_argument("--set", action="append", default=[], metavar="NODE.PARAM=VALUE")
@@ -31,7 +34,13 @@ def main():
     a = ap.parse_args()
     with open(a.graph, encoding="utf-8") as f:
         graph = f.read()
-    body = json.dumps({"prompt": graph, "client_id": a.client_id, "set": a.set}).encode()
+    inputs = {}
+    for text in a.inputs:
+        name, eq, value = text.partition("=")
+        if not eq or not name:
+            ap.error("expected a graph input as NAME=VALUE, found %r" % text)
+        inputs[name] = value
+    body = json.dumps({"prompt": graph, "client_id": a.client_id, "set": a.set, "inputs": inputs}).encode()
     try:
         job = json.loads(call(a.server, "/prompt", a.token, body))
     except urllib.error.HTTPError as e:

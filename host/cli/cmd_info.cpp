@@ -9,6 +9,9 @@
 #include <cstring>
 #include <memory>
 
+#include <noisegraph/host/graph_io.hpp>
+#include <noisegraph/host/plan.hpp>
+#include <noisegraph/host/plugin_registry.hpp>
 #include <noisegraph/host/validate.hpp>
 
 #include "commands.hpp"
@@ -200,9 +203,9 @@ Command add_nodes_command(CLI::App& app) {
 Command add_describe_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   auto id = std::make_shared<std::string>();
-  CLI::App* c = app.add_subcommand("describe", "Show a node type's ports and parameters");
+  CLI::App* c = app.add_subcommand("describe", "Show a node type's ports and parameters, or a graph's inputs");
   c->allow_extras();
-  c->add_option("type", *id, "Node type id, e.g. sample.ksampler")->required()->type_name("TYPE");
+  c->add_option("type", *id, "Node type id (e.g. sample.ksampler) or a graph file")->required()->type_name("TYPE|GRAPH");
   c->add_flag("--json", args->json, "Print as JSON");
   add_plugins_option(*c, args->plugins);
   return [c, args, id] { return describe_node(*c, *id, *args); };
@@ -219,10 +222,76 @@ Command add_plugins_command(CLI::App& app) {
 
 namespace {
 
+bool is_graph_file(const std::string& arg) {
+  const std::filesystem::path p(arg);
+  const std::string ext = p.extension().string();
+  std::error_code ec;
+  return ext == ".yaml" || ext == ".yml" || std::filesystem::is_regular_file(p, ec);
+}
+
+// `noisegraph describe GRAPH`: what a user of the graph may set, with current values.
+int describe_graph(const std::string& path, const host::PluginRegistry& registry, bool json) {
+  host::Graph graph;
+  try {
+    graph = host::load_graph(path);
+  } catch (const host::GraphError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kGraphError;
+  }
+  const std::size_t node_count = graph.nodes.size();
+  const host::PathRoots roots = host::default_path_roots(graph);
+  const host::Plan plan = host::make_plan(std::move(graph), registry, roots);
+  std::vector<std::string> outputs;
+  for (const auto& [nid, n] : plan.graph.nodes)
+    if (const host::PlannedNode* pn = plan.find(nid); pn && pn->type && pn->type->spec.is_output_node()) outputs.push_back(nid);
+  if (json) {
+    ng::json::Array inputs;
+    for (const auto& [name, in] : plan.graph.inputs) {
+      ng::json::Array to;
+      for (const auto& t : in.to) to.push_back(t.node + "." + t.param);
+      const auto kind = host::input_kind(plan, name);
+      inputs.push_back(ng::json::Object{{"name", name},
+                                        {"kind", kind ? ng::kind_name(*kind) : "?"},
+                                        {"value", host::input_value_text(plan, name)},
+                                        {"describe", in.description},
+                                        {"to", to}});
+    }
+    ng::json::Array outs(outputs.begin(), outputs.end());
+    ng::json::Array problems;
+    for (const auto& p : plan.problems) problems.push_back(problem_json(p));
+    std::printf("%s\n", ng::json::dump(ng::json::Object{{"graph", path}, {"nodes", int64_t(node_count)},
+                                                        {"inputs", inputs}, {"outputs", outs}, {"problems", problems}},
+                                       true)
+                            .c_str());
+    return plan.ok() ? kOk : kGraphError;
+  }
+  std::printf("%s: %zu node(s); output nodes: ", path.c_str(), node_count);
+  for (std::size_t i = 0; i < outputs.size(); ++i) std::printf("%s%s", i ? ", " : "", outputs[i].c_str());
+  std::printf("%s\n", outputs.empty() ? "none" : "");
+  if (plan.graph.inputs.empty()) {
+    std::printf("\nno graph inputs; set any parameter with --set NODE.PARAM=VALUE\n");
+  } else {
+    std::printf("\ninputs (set with NAME=VALUE after the graph):\n");
+    for (const auto& [name, in] : plan.graph.inputs) {
+      const auto kind = host::input_kind(plan, name);
+      std::string targets;
+      for (const auto& t : in.to) targets += (targets.empty() ? "" : ", ") + t.node + "." + t.param;
+      std::string value = host::input_value_text(plan, name);
+      if (kind && (*kind == ng::ParamKind::String || *kind == ng::ParamKind::Path)) value = "\"" + value + "\"";
+      std::printf("  %s %s= %s   (sets %s)\n", pad(name, 12).c_str(), pad(kind ? ng::kind_name(*kind) : "?", 7).c_str(),
+                  value.c_str(), targets.c_str());
+      if (!in.description.empty()) std::printf("      %s\n", in.description.c_str());
+    }
+  }
+  for (const auto& p : plan.problems) std::fprintf(stderr, "%s\n", host::format_problem(p).c_str());
+  return plan.ok() ? kOk : kGraphError;
+}
+
 int describe_node(const CLI::App& command, const std::string& id, const InfoArgs& args) {
   reject_extras(command);
   host::PluginRegistry registry;
   load_plugins(registry, args.plugins);
+  if (!registry.find(id) && is_graph_file(id)) return describe_graph(id, registry, args.json);
   const host::NodeType* t = registry.find(id);
   if (!t) {
     auto close = host::did_you_mean(id, registry.node_type_ids());

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
+#include <random>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -15,6 +17,7 @@
 #include <noisegraph/io/pending_files.hpp>
 #include <noisegraph/host/graph_io.hpp>
 #include <noisegraph/host/output_dir.hpp>
+#include <noisegraph/host/plan.hpp>
 #include <noisegraph/host/validate.hpp>
 
 #include "commands.hpp"
@@ -69,29 +72,56 @@ void print_problems(const std::vector<host::Problem>& problems) {
   for (const auto& p : problems) std::fprintf(stderr, "%s\n", host::format_problem(p).c_str());
 }
 
-// --set NODE.PARAM=VALUE: the value is read like an unquoted YAML scalar.
-void apply_override(host::Graph& graph, const host::PluginRegistry& registry, const std::string& text) {
+// A problem of an override that names nothing in the graph is a usage error (exit 2); a
+// value of the wrong kind is a graph problem like one in the file (exit 1).
+bool names_nothing(const host::Problem& p) {
+  return p.code == "dangling_reference" || p.code == "unknown_param" || p.code == "unknown_graph_input";
+}
+
+void throw_usage(const host::Problem& p) {
+  throw UsageError(p.file + ": " + (p.node.empty() ? "" : "node '" + p.node + "': ") + p.message +
+                   (p.hint.empty() ? "" : "; " + p.hint));
+}
+
+// --set NODE.PARAM=VALUE: read once, with the parameter's kind, into the plan.
+void apply_override(host::Plan& plan, const std::string& text) {
   const auto eq = text.find('=');
   const auto dot = text.find('.');
   if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 || dot + 1 == eq)
     throw UsageError("--set expects NODE.PARAM=VALUE, found '" + text + "'");
-  const std::string node = text.substr(0, dot), param = text.substr(dot + 1, eq - dot - 1), value = text.substr(eq + 1);
-  host::GraphNode* n = graph.find(node);
-  if (!n) {
-    auto close = host::did_you_mean(node, graph.nodes.keys());
-    throw UsageError("--set " + text + ": the graph has no node '" + node + "'" +
-                     (close.empty() ? std::string() : "; did you mean '" + close.front() + "'?"));
+  const std::string node = text.substr(0, dot), param = text.substr(dot + 1, eq - dot - 1);
+  if (auto p = plan.set_param_text(node, param, text.substr(eq + 1), "--set " + text)) {
+    if (names_nothing(*p)) throw_usage(*p);
+    plan.problems.push_back(std::move(*p));
   }
-  if (const host::NodeType* t = registry.find(n->type)) {
-    if (!t->spec.find_param(param)) {
-      std::vector<std::string> names;
-      for (const auto& p : t->spec.params()) names.push_back(p.name);
-      auto close = host::did_you_mean(param, names);
-      throw UsageError("--set " + text + ": node '" + node + "' (" + n->type + ") has no parameter '" + param + "'" +
-                       (close.empty() ? std::string() : "; did you mean '" + close.front() + "'?"));
-    }
+}
+
+// NAME=VALUE after the graph: a graph input (`inputs:` in the file).
+void apply_input(host::Plan& plan, const std::string& text) {
+  const auto assignment = host::split_assignment(text);
+  if (!assignment)
+    throw UsageError("expected a graph input as NAME=VALUE after the graph, found '" + text +
+                     "' (`noisegraph describe GRAPH` lists the inputs)");
+  if (auto p = plan.set_input(assignment->first, assignment->second, "input " + assignment->first)) {
+    if (names_nothing(*p)) throw_usage(*p);
+    plan.problems.push_back(std::move(*p));
   }
-  graph.set_param(node, param, host::Scalar(value));
+}
+
+// --seed N (0 to 2^64-1), or `random` / -1 for a fresh one that the report and the
+// embedded graph record.
+uint64_t parse_seed_option(const std::string& text) {
+  if (text == "random" || text == "-1") {
+    std::random_device device;
+    return (uint64_t(device()) << 32) ^ uint64_t(device());
+  }
+  uint64_t v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  const auto r = std::from_chars(b, e, v);
+  if (text.empty() || text[0] == '-' || r.ec != std::errc() || r.ptr != e)
+    throw UsageError("--seed: expects an integer from 0 to 18446744073709551615, or random (or -1), found '" + text + "'");
+  return v;
 }
 
 void write_report(const std::string& path, const host::RunResult& result, const RunInfo& info) {
@@ -122,7 +152,8 @@ struct RunArgs {
   std::string graph;
   std::vector<std::string> sets, models, plugins;
   std::string output_dir = host::default_output_dir().string();
-  int64_t seed = 0;
+  std::vector<std::string> inputs;
+  std::string seed;
   int threads = 0;
   std::string device = "cpu";
   std::string report;
@@ -139,6 +170,9 @@ Command add_run_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand("run", "Run a graph (validates it first)");
   c->allow_extras();
   c->add_option("graph", args->graph, "Graph file (.yaml)")->required()->type_name("GRAPH");
+  c->add_option("inputs", args->inputs,
+                "Graph inputs, e.g. prompt=\"a bag\" (`noisegraph describe GRAPH` lists them)")
+      ->type_name("NAME=VALUE");
   c->add_option("--set", args->sets,
                 "Override a parameter (repeatable), e.g. --set sample.steps=30")
       ->type_name("NODE.PARAM=VALUE")
@@ -147,8 +181,9 @@ Command add_run_command(CLI::App& app) {
                 "Where output nodes write (default: $NOISEGRAPH_OUTPUT_DIR or ~/Pictures/NoiseGraph, "
                 "as in the editor)")
       ->type_name("DIR");
-  c->add_option("--seed", args->seed, "Set every seed parameter of the graph to N (N >= 0)")->type_name("N")->check(
-      integer_in(0, std::numeric_limits<int64_t>::max()));
+  c->add_option("--seed", args->seed,
+                "Set every seed parameter of the graph to N (0 to 2^64-1); random or -1 picks one and records it")
+      ->type_name("N|random");
   c->add_option("--threads", args->threads, "LibTorch threads, 1 to 4096 (default: all cores)")->type_name("N")->check(integer_in(1, 4096));
   c->add_option("--device", args->device, "Device for models: cpu, cuda or cuda:N")->type_name("DEVICE")->default_str("cpu");
   c->add_option("--models", args->models, "Extra folder searched for model files (repeatable)")
@@ -169,7 +204,8 @@ int run_graph(const CLI::App& command, const RunArgs& args) {
 
   host::RunOptions options;
   options.output_dir = args.output_dir;
-  if (command.count("--seed")) options.seed = args.seed;
+  std::optional<uint64_t> seed;
+  if (command.count("--seed")) seed = parse_seed_option(args.seed);
   options.threads = command.count("--threads") ? args.threads : int(std::thread::hardware_concurrency());
   options.device = args.device;
   for (const auto& d : args.models) options.model_search_path.emplace_back(d);
@@ -187,7 +223,7 @@ int run_graph(const CLI::App& command, const RunArgs& args) {
   info.graph = args.graph;
   std::error_code ec;
   info.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
-  info.seed = options.seed;
+  info.seed = seed;
   info.device = options.device;
   info.threads = options.threads;
   info.overrides = args.sets;
@@ -213,9 +249,14 @@ int run_graph(const CLI::App& command, const RunArgs& args) {
 
   host::PluginRegistry registry;
   load_plugins(registry, args.plugins);
-  for (const auto& s : args.sets) apply_override(graph, registry, s);
+  // One plan: the file's values typed once, then the overrides typed into it.
+  const host::PathRoots roots = host::run_roots(graph, options);
+  host::Plan plan = host::make_plan(std::move(graph), registry, roots);
+  for (const auto& s : args.sets) apply_override(plan, s);
+  for (const auto& s : args.inputs) apply_input(plan, s);
+  if (seed) plan.set_seed(*seed);
 
-  result.problems = host::validate(graph, registry);
+  result.problems = plan.problems;
   if (!result.problems.empty()) {
     result.status = host::RunResult::Status::Failed;
     result.message = std::to_string(result.problems.size()) + " problem(s) in the graph";
@@ -231,7 +272,7 @@ int run_graph(const CLI::App& command, const RunArgs& args) {
   {
     ProgressPrinter printer(stderr, tty, quiet, args.verbose);
     SigintGuard guard(executor);
-    result = executor.run(graph, options, &printer);
+    result = executor.run(plan, options, &printer);
   }
   info.threads = at::get_num_threads();  // what ran, after the executor's clamp
 

@@ -8,26 +8,16 @@
 #include <unistd.h>
 
 #include <noisegraph/abi.hpp>
+#include <noisegraph/io/atomic_write.hpp>
 
 namespace ng::cli {
 
 namespace json = ng::json;
 
-const char* kind_name(ng::ParamKind kind) {
-  switch (kind) {
-    case ng::ParamKind::Int: return "INT";
-    case ng::ParamKind::Float: return "FLOAT";
-    case ng::ParamKind::Bool: return "BOOL";
-    case ng::ParamKind::String: return "STRING";
-    case ng::ParamKind::Enum: return "ENUM";
-    case ng::ParamKind::Seed: return "SEED";
-    case ng::ParamKind::Path: return "PATH";
-  }
-  return "?";
-}
-
 json::Value param_json(const ng::ParamValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return json::Value(*i);
+  // JSON numbers are exact only up to 2^53 in most readers: large seeds travel as text.
+  if (auto* u = std::get_if<uint64_t>(&v)) return *u < (uint64_t(1) << 53) ? json::Value(int64_t(*u)) : json::Value(std::to_string(*u));
   if (auto* d = std::get_if<double>(&v)) return json::Value(*d);
   if (auto* b = std::get_if<bool>(&v)) return json::Value(*b);
   return json::Value(std::get<std::string>(v));
@@ -71,7 +61,7 @@ json::Value run_report_json(const host::RunResult& r, const RunInfo& info) {
       {"message", r.message},
       {"wall_ms", r.wall_ms},
       {"output_dir", info.output_dir.string()},
-      {"seed", info.seed ? json::Value(*info.seed) : json::Value()},
+      {"seed", info.seed ? param_json(ng::ParamValue(*info.seed)) : json::Value()},
       {"device", info.device},
       {"threads", info.threads},
       {"overrides", overrides},
@@ -133,22 +123,7 @@ json::Value plugins_json(const host::PluginRegistry& registry) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  const auto tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
-    f << text;
-    f.flush();
-    if (!f) throw std::runtime_error("cannot write '" + path.string() + "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write '" + path.string() + "': " + ec.message());
-  }
+  ng::io::write_file_atomic(path, text);  // the SDK's one implementation (io/atomic_write.hpp)
 }
 
 }  // namespace ng::cli

@@ -9,13 +9,14 @@
 #include <noisegraph/host/executor.hpp>
 #include <noisegraph/host/plugin_registry.hpp>
 #include <noisegraph/io/json.hpp>
+#include <noisegraph/param_types.hpp>
 
 namespace ng::cli {
 
 struct RunInfo {
   std::filesystem::path graph;
   std::filesystem::path output_dir;
-  std::optional<int64_t> seed;
+  std::optional<uint64_t> seed;
   std::string device;
   int threads = 0;
   int exit_code = 0;
@@ -31,12 +32,11 @@ ng::json::Value run_report_json(const host::RunResult& result, const RunInfo& in
 ng::json::Value node_type_json(const host::NodeType& type);
 ng::json::Value plugins_json(const host::PluginRegistry& registry);
 
-/// "INT", "FLOAT", "BOOL", "STRING", "ENUM", "SEED", "PATH".
-const char* kind_name(ng::ParamKind kind);
 /// A parameter value as JSON (int, number, bool or string).
 ng::json::Value param_json(const ng::ParamValue& v);
 
-/// Writes `text` to `path` via a temporary file and rename. Throws std::runtime_error.
+/// Writes `text` to `path` with ng::io::write_file_atomic (temporary file, fsync, rename).
+/// Throws ng::Error (a std::runtime_error) naming the file.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace ng::cli

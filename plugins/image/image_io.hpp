@@ -1,15 +1,17 @@
 #pragma once
-// Image files <-> IMAGE tensors, through Qt's image codecs (PNG built in, JPEG via Qt's
-// imageformats plugin). The only file that converts between QImage and at::Tensor.
+// Image files <-> IMAGE tensors: PNG through the SDK's codec (noisegraph/io/png.hpp), JPEG
+// through libjpeg-turbo (jpeg_decode.hpp). No Qt, so the headless CLI loads no GUI library.
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
-#include <vector>
-
-class QImage;
 
 namespace ng::image {
+
+/// Largest image image.load accepts: 256 megapixels (16384 x 16384). A float RGB image of
+/// that size alone is 3 GB.
+inline constexpr int64_t kMaxPixels = int64_t(1) << 28;
 
 /// PNG text chunk key under which image.save embeds the graph that made the image.
 inline constexpr const char* kGraphTextKey = "noisegraph";
@@ -23,26 +25,16 @@ struct LoadedImage {
   bool has_alpha = false;
 };
 
-/// Decodes a PNG or JPEG (whatever QImageReader reads), applying EXIF orientation.
-/// Auto mode gives 1 channel for greyscale files (grey PNG/JPEG, palette of greys) and
-/// 3 otherwise. 16-bit PNGs keep 16-bit precision. Throws ng::Error naming the path when
-/// the file is missing, not a file, or cannot be decoded.
+/// Decodes a PNG (any colour type, depth and interlacing) or a JPEG (EXIF orientation
+/// applied). Auto mode gives 1 channel for greyscale files (grey PNG/JPEG, palette of
+/// greys) and 3 otherwise. 16-bit PNGs keep 16-bit precision. Throws ng::Error naming the
+/// path when the file is missing, not a regular file, larger than kMaxPixels, or cannot
+/// be decoded.
 LoadedImage load_image(const std::filesystem::path& path, ColourMode mode);
 
-/// One image [C,H,W] (C = 1 or 3) as an 8-bit QImage (Grayscale8 or RGB888); values are
-/// clamped to [0,1] and rounded, so k/255 maps back to exactly k.
-QImage to_qimage(const at::Tensor& chw);
-
-/// A QImage as [1,C,H,W] float32 in [0,1] (C = 1 or 3), plus its alpha as [1,1,H,W]
-/// (undefined when the image has none).
-struct Planes {
-  at::Tensor colour, alpha;
-};
-Planes from_qimage(const QImage& image, ColourMode mode);
-
 /// The graph YAML that image.save embedded in `png` ("" when there is none). Throws
-/// ng::Error when the file cannot be read as an image. The editor can do the same with
-/// QImage(path).text("noisegraph") (not QImageReader::text(), which folds newlines).
+/// ng::Error when the file cannot be read as a PNG. The editor reads it the same way,
+/// with ng::io::read_png (the pixels are checked but not kept).
 std::string read_embedded_graph(const std::filesystem::path& png);
 
 }  // namespace ng::image

@@ -1,24 +1,14 @@
 #include "png_output.hpp"
 
 #include <ATen/ATen.h>
-#include <QBuffer>
-#include <QImage>
-#include <QImageWriter>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <cstdio>
-#include <memory>
 
-#include "image_io.hpp"
 #include "image_ops.hpp"
 #include "noisegraph/error.hpp"
-#include "noisegraph/io/pending_files.hpp"
+#include "noisegraph/io/atomic_write.hpp"
+#include "noisegraph/io/png.hpp"
 
 namespace fs = std::filesystem;
 
@@ -35,77 +25,6 @@ std::string counter_text(int64_t n) {
 
 fs::path numbered(const fs::path& dir, const std::string& stem, int64_t n) {
   return dir / (stem + "_" + counter_text(n) + ".png");
-}
-
-// A name no other writer uses: pid, a process-wide sequence number and the clock.
-fs::path temp_name(const fs::path& dir, const std::string& stem) {
-  static std::atomic<uint64_t> sequence{0};
-  const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-  return dir / ("." + stem + ".png." + std::to_string(::getpid()) + "-" +
-                std::to_string(sequence++) + "-" + std::to_string(ticks % 1000000) + ".part");
-}
-
-// Encodes `img` into a new temporary file in `dir` and flushes it to disk. Returns its
-// path; on failure removes it and throws with the system's reason. The PNG is encoded in
-// memory and written with write(2), whose errno is exact (Qt's file layer reports a
-// full disk as "Unknown error").
-fs::path write_temp_png(const QImage& img, const fs::path& dir, const std::string& stem,
-                        std::unique_ptr<io::PendingFile>& pending) {
-  QByteArray png;
-  {
-    QBuffer buffer(&png);
-    buffer.open(QIODevice::WriteOnly);
-    QImageWriter writer(&buffer, "png");
-    if (!writer.write(img)) throw Error("cannot encode a PNG: " + writer.errorString().toStdString());
-  }
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const fs::path tmp = temp_name(dir, stem);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      if (errno == EEXIST) continue;  // name taken by another writer
-      throw Error("cannot write to output folder " + quoted(dir) + ": " + std::strerror(errno));
-    }
-    pending = std::make_unique<io::PendingFile>(tmp);  // unlinked if a signal ends the process now
-    int err = 0;
-    for (qsizetype done = 0; done < png.size() && !err;) {
-      const ssize_t n = ::write(fd, png.constData() + done, size_t(png.size() - done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) err = n < 0 ? errno : EIO;
-      else done += n;
-    }
-    if (!err && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && !err) err = errno;
-    if (err) {
-      ::unlink(tmp.c_str());
-      pending.reset();
-      throw Error("cannot write a PNG in output folder " + quoted(dir) + ": " + std::strerror(err));
-    }
-    return tmp;
-  }
-  throw Error("cannot create a temporary file in output folder " + quoted(dir));
-}
-
-// Gives `tmp` the first free numbered name from `counter` on, never replacing a file.
-// link() fails with EEXIST when the name is taken, so two writers cannot both win it.
-fs::path publish(const fs::path& tmp, const fs::path& dir, const std::string& stem, int64_t& counter) {
-  for (;; ++counter) {
-    const fs::path target = numbered(dir, stem, counter);
-    if (::link(tmp.c_str(), target.c_str()) == 0) {
-      ::unlink(tmp.c_str());
-      return target;
-    }
-    const int err = errno;
-    if (err == EEXIST) continue;
-    if (err == EPERM || err == ENOTSUP || err == ENOSYS) {
-      // Filesystems without hard links: a plain rename (only racy against other writers).
-      std::error_code ec;
-      if (fs::exists(target, ec)) continue;
-      fs::rename(tmp, target, ec);
-      if (!ec) return target;
-      throw Error("cannot rename " + quoted(tmp) + " to " + quoted(target) + ": " + ec.message());
-    }
-    throw Error("cannot create " + quoted(target) + ": " + std::strerror(err));
-  }
 }
 
 }  // namespace
@@ -158,19 +77,13 @@ std::vector<fs::path> save_png_batch(const at::Tensor& images, const fs::path& o
 
   std::vector<fs::path> written;
   int64_t counter = next_counter(name.dir, name.stem);
+  std::map<std::string, std::string> chunks;
+  if (!text.empty()) chunks[text_key] = text;
   for (int64_t b = 0; b < images.size(0); ++b) {
-    QImage img = to_qimage(images[b]);
-    if (!text.empty()) img.setText(QString::fromUtf8(text_key.c_str()), QString::fromStdString(text));
-    std::unique_ptr<io::PendingFile> pending;
-    const fs::path tmp = write_temp_png(img, name.dir, name.stem, pending);
-    try {
-      written.push_back(publish(tmp, name.dir, name.stem, counter));
-    } catch (...) {
-      fs::remove(tmp, ec);
-      throw;
-    }
-    pending.reset();
-    ++counter;
+    const std::string png = io::encode_png(images[b], chunks);
+    // A new file under the first free number: a writer that took a number first (another
+    // process, or a file that appeared since next_counter) makes this one move on.
+    written.push_back(io::write_file_new(name.dir, png, [&] { return numbered(name.dir, name.stem, counter++); }));
     if (on_file) on_file(written.back());
   }
   return written;

@@ -18,10 +18,11 @@ void register_scalar_nodes(ng::Registrar& r) {
   r.add(std::move(add));
 
   // One parameter of every kind, with ranges, for validation and --set tests.
-  ng::NodeSpec params("testing.params", {1, 0});
+  ng::NodeSpec params("testing.params", {1, 1});
   params.display("All parameter kinds").category("testing")
-      .describe("Outputs `number` (float) and `seed`; checks nothing itself.")
-      .output("number", ng::type::Float).output("seed", ng::type::Int)
+      .describe("Outputs `number` (float), `seed` (as INT, wrapping above 2^63) and `seed_text` "
+                "(the full unsigned value); checks nothing itself.")
+      .output("number", ng::type::Float).output("seed", ng::type::Int).output("seed_text", ng::type::String)
       .param("count", 3).range(1, 10).describe("an integer in [1, 10]")
       .param("number", 0.5).range(0.0, 1.0).step(0.1).describe("a float in [0, 1]")
       .param("flag", false).describe("a bool")
@@ -32,6 +33,7 @@ void register_scalar_nodes(ng::Registrar& r) {
   params.run([](ng::NodeCall& call) {
     call.set("number", call.param_float("number"));
     call.set("seed", int64_t(call.param_seed("seed")));
+    call.set("seed_text", std::to_string(call.param_seed("seed")));
   });
   r.add(std::move(params));
 }

@@ -1,8 +1,8 @@
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 
 #include <ATen/core/Tensor.h>
+#include <noisegraph/io/atomic_write.hpp>
 #include <noisegraph/node.hpp>
 
 #include "nodes.hpp"
@@ -40,13 +40,7 @@ void register_sink_nodes(ng::Registrar& r) {
     std::string name = call.param_string("name");
     if (name.empty()) name = call.node_id();
     const auto path = call.context().output_dir() / (name + ".txt");
-    const auto tmp = call.context().output_dir() / ("." + name + ".txt.tmp");
-    {
-      std::ofstream f(tmp);
-      f << text << '\n';
-      if (!f) throw ng::Error("cannot write '" + tmp.string() + "'");
-    }
-    std::filesystem::rename(tmp, path);
+    ng::io::write_file_atomic(path, text + "\n");
     call.context().log(ng::LogLevel::Info, "value " + text);
     call.context().report_file(path);
   });

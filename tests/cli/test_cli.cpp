@@ -91,6 +91,51 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("parameter 'value' expects a number, found 'lots'"));
   }
 
+  void graph_inputs_are_set_by_name_after_the_graph() {
+    Result r = run({"run", graph("inputs.yaml"), "value=2", "label=hi there", "--output-dir", out_dir()});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(read(out_dir() + "/out.txt"), QString("4\n"));  // both targets took the value
+    r = run({"run", graph("inputs.yaml"), "valeu=2"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("the graph has no input 'valeu'") && r.err.contains("did you mean 'value'?"), qPrintable(r.err));
+    r = run({"run", graph("inputs.yaml"), "value=lots"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("input value: error: node 'a': parameter 'value' expects a number, found 'lots'"), qPrintable(r.err));
+    r = run({"run", graph("inputs.yaml"), "value"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("NAME=VALUE"));
+  }
+
+  void describe_lists_a_graphs_inputs_with_their_values() {
+    Result r = run({"describe", graph("inputs.yaml")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("6 node(s)"), qPrintable(r.out));
+    QVERIFY(r.out.contains(QRegularExpression("value +FLOAT += 1\\.0 +\\(sets a\\.value, b\\.value\\)")));
+    QVERIFY(r.out.contains("both addends"));
+    QVERIFY(r.out.contains(QRegularExpression("seed +SEED += 5 ")));
+    QVERIFY(r.out.contains(QRegularExpression("label +STRING += \"hello\"")));
+    r = run({"describe", graph("inputs.yaml"), "--json"});
+    const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(o["inputs"].toArray().size(), 3);
+    QCOMPARE(o["inputs"].toArray()[1].toObject()["value"].toString(), QString("5"));
+    QCOMPARE(o["outputs"].toArray().size(), 2);
+  }
+
+  void seeds_are_unsigned_64_bit_and_random_is_recorded() {
+    Result r = run({"run", graph("inputs.yaml"), "--output-dir", out_dir(), "--seed", "18446744073709551615"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(read(out_dir() + "/seed_out.txt"), QString("18446744073709551615\n"));
+    QCOMPARE(run({"run", graph("inputs.yaml"), "--seed", "18446744073709551616"}).code, 2);
+    const QString report = tmp_.path() + "/random.json";
+    for (const char* random : {"random", "-1"}) {
+      r = run({"run", graph("inputs.yaml"), "--output-dir", out_dir(), "--seed", random, "--report", report});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      const QJsonValue seed = json_file(report)["seed"];
+      const QString recorded = seed.isString() ? seed.toString() : QString::number(seed.toInteger());
+      QCOMPARE(read(out_dir() + "/seed_out.txt"), recorded + "\n");
+    }
+  }
+
   void seed_sets_every_seed_parameter() {
     Result r = run({"run", graph("seeded.yaml"), "--output-dir", out_dir(), "--seed", "99"});
     QCOMPARE(r.code, 0);
@@ -151,7 +196,7 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("must be between 1 and 4096"), qPrintable(r.err));
     r = run({"run", graph("sum.yaml"), "--seed"});
     QCOMPARE(r.code, 2);
-    QCOMPARE(run({"run", graph("sum.yaml"), "--seed", "-1"}).code, 2);
+    QCOMPARE(run({"run", graph("sum.yaml"), "--seed", "-2"}).code, 2);
     r = run({"run", graph("sum.yaml"), "--device", "tpu"});
     QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains("--device"));
@@ -194,9 +239,9 @@ class TestCli : public QObject {
     r = run({"run", graph("sum.yaml"), "--thread", "2"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("unknown option '--thread' for 'run'; did you mean '--threads'?"), qPrintable(r.err));
-    r = run({"run", graph("sum.yaml"), graph("sum.yaml")});
+    r = run({"run", graph("sum.yaml"), graph("sum.yaml")});  // words after the graph are graph inputs
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.contains("unexpected argument"));
+    QVERIFY2(r.err.contains("expected a graph input as NAME=VALUE after the graph"), qPrintable(r.err));
   }
 
   void sampler_spellings_of_other_tools_are_named() {
@@ -427,7 +472,7 @@ class TestCli : public QObject {
     for (const auto& v : list)
       if (v.toObject()["id"].toString() == "testing.params") params = v.toObject();
     QCOMPARE(params["plugin"].toString(), QString("testing"));
-    QCOMPARE(params["version"].toString(), QString("1.0"));
+    QCOMPARE(params["version"].toString(), QString("1.1"));
     QJsonArray ps = params["params"].toArray();
     QCOMPARE(ps[0].toObject()["name"].toString(), QString("count"));
     QCOMPARE(ps[0].toObject()["kind"].toString(), QString("INT"));

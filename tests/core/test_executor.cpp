@@ -1,6 +1,7 @@
 // Running graphs: order, caching, failures, cancellation, seeds, files and folders.
 #include <noisegraph/host/executor.hpp>
 #include <noisegraph/host/graph_io.hpp>
+#include <noisegraph/host/plan.hpp>
 #include <noisegraph/host/plugin_registry.hpp>
 
 #include <future>
@@ -207,6 +208,61 @@ class TestExecutor : public QObject {
     QVERIFY(e.run(g, o).ok());
     QCOMPARE(read_text(o.output_dir / "seed_p.txt"), std::string("123\n"));
     QCOMPARE(read_text(o.output_dir / "seed_q.txt"), std::string("123\n"));
+  }
+
+  void a_plan_types_every_parameter_once_and_takes_typed_overrides() {
+    Graph g = load_graph(graph_file("inputs.yaml"));
+    Plan plan = make_plan(g, registry_, run_roots(g, options()));
+    QVERIFY(plan.ok());
+    const auto& p = plan.nodes.at("p").params;
+    QCOMPARE(std::get<uint64_t>(p.at("seed")), uint64_t(5));
+    QCOMPARE(std::get<int64_t>(p.at("count")), int64_t(3));  // default filled in
+    // A graph input sets every target, typed; the plan's graph says so too (for embedding).
+    QVERIFY(!plan.set_input("value", "2.5", "input value"));
+    QCOMPARE(std::get<double>(plan.nodes.at("a").params.at("value")), 2.5);
+    QCOMPARE(std::get<double>(plan.nodes.at("b").params.at("value")), 2.5);
+    QCOMPARE(plan.graph.find("b")->params.at("value").text, std::string("2.5"));
+    // Seeds are unsigned 64-bit: the largest one is a valid value.
+    QVERIFY(!plan.set_param_text("p", "seed", "18446744073709551615", "--set"));
+    QCOMPARE(std::get<uint64_t>(plan.nodes.at("p").params.at("seed")), ~uint64_t{0});
+    const auto too_big = plan.set_param_text("p", "seed", "18446744073709551616", "--set p.seed=...");
+    QVERIFY(too_big);
+    QCOMPARE(too_big->code, std::string("param_type"));
+    QCOMPARE(too_big->file, std::string("--set p.seed=..."));
+    // Wrong kind and unknown names are problems, and the plan keeps its old value.
+    const auto bad = plan.set_input("value", "lots", "input value");
+    QVERIFY(bad && bad->code == "param_type");
+    QCOMPARE(std::get<double>(plan.nodes.at("a").params.at("value")), 2.5);
+    const auto unknown = plan.set_input("valeu", "1", "input valeu");
+    QVERIFY(unknown && unknown->code == "unknown_graph_input");
+    QVERIFY(unknown->hint.find("'value'") != std::string::npos);
+    QVERIFY(plan.set_param("p", "count", ng::ParamValue(int64_t{11}), "x")->code == "param_out_of_range");
+    // Paths set later follow the same rule as paths in the file.
+    QCOMPARE(plan.set_param_text("p", "file", "/dev/zero", "--set p.file=/dev/zero")->code, std::string("path_not_regular"));
+
+    Executor e(registry_);
+    plan.set_seed(~uint64_t{0});
+    QVERIFY(e.run(plan, options()).ok());
+    QCOMPARE(read_text(options().output_dir / "out.txt"), std::string("5\n"));
+    QCOMPARE(read_text(options().output_dir / "seed_out.txt"), std::string("18446744073709551615\n"));
+  }
+
+  void graph_inputs_with_bad_targets_are_plan_problems() {
+    Graph g = load_graph_from_string(R"(noisegraph: 1
+inputs:
+  x: {to: [a.value, p.flag]}
+  y: {to: nobody.value}
+  z: {to: a.valeu}
+nodes:
+  a: {type: testing.constant}
+  p: {type: testing.params}
+)", "bad-inputs.yaml");
+    const Plan plan = make_plan(g, registry_, run_roots(g, options()));
+    std::vector<std::string> codes;
+    for (const auto& p : plan.problems) codes.push_back(p.code);
+    QCOMPARE(codes, (std::vector<std::string>{"input_kind_mismatch", "input_target", "input_target"}));
+    QCOMPARE(plan.problems[0].line, 3);
+    QVERIFY(plan.problems[2].hint.find("'value'") != std::string::npos);
   }
 
   void an_invalid_graph_is_refused_before_anything_runs() {

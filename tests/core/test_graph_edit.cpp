@@ -1,5 +1,9 @@
 // The editing operations the editor builds its undo commands on.
+#include <noisegraph/host/graph_edit.hpp>
 #include <noisegraph/host/graph_io.hpp>
+#include <noisegraph/host/plugin_registry.hpp>
+
+#include <fstream>
 
 #include "test_helpers.hpp"
 
@@ -74,6 +78,80 @@ class TestGraphEdit : public QObject {
     QVERIFY(g.reset_param("p", "count"));
     QVERIFY(!g.nodes.at("p").params.contains("count"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, g.set_param("ghost", "x", ng::ParamValue(true)));
+  }
+
+  void seed_modes_are_typed_and_follow_renames_and_removals() {
+    Graph g = load_graph_from_string(R"(noisegraph: 1
+nodes:
+  p: {type: testing.params}
+  q: {type: testing.params}
+editor:
+  positions: {p: [0, 0]}
+  seed_modes: {p.seed: increment, q.seed: random, q.other: fixed, bad: random}
+  zoom: 2
+)", "modes.yaml");
+    QCOMPARE(g.editor.seed_modes.at("p").at("seed"), SeedMode::Increment);
+    QCOMPARE(g.editor.seed_modes.at("q").size(), std::size_t(1));  // fixed is the default: not stored
+    QCOMPARE(g.load_problems.size(), std::size_t(1));                 // "bad" is reported, not fatal
+    QCOMPARE(g.editor.extra_yaml, std::string("zoom: 2\n"));          // other keys stay verbatim
+    QVERIFY(g.rename("p", "first"));
+    QCOMPARE(g.editor.seed_modes.at("first").at("seed"), SeedMode::Increment);
+    QVERIFY(g.remove_node("q"));
+    QVERIFY(!g.editor.seed_modes.count("q"));
+    const Graph again = load_graph_from_string(to_yaml(g), "again.yaml");
+    QCOMPARE(again.editor.seed_modes.at("first").at("seed"), SeedMode::Increment);
+    QCOMPARE(again.editor.extra_yaml, std::string("zoom: 2\n"));
+  }
+
+  void a_fragment_merges_under_fresh_ids_with_its_links_modes_and_inputs() {
+    Graph g = load_graph_from_string(R"(noisegraph: 1
+inputs:
+  v: {to: b.value}
+nodes:
+  a: {type: testing.constant}
+  b: {type: testing.count, inputs: {value: a.value}, params: {offset: 2}}
+  c: {type: testing.sink, inputs: {value: b.value}}
+editor:
+  positions: {a: [100, 50], b: [300, 80]}
+  seed_modes: {b.seed: random}
+)", "g.yaml");
+    const Graph frag = extract_fragment(g, {"b", "c"}, {{"c", {500, 90}}});
+    QCOMPARE(frag.nodes.keys(), (std::vector<std::string>{"b", "c"}));
+    QCOMPARE(frag.editor.positions.at("c").x, 500.0);  // from what the view shows
+    QVERIFY(frag.inputs.contains("v"));                 // all its targets are in the fragment
+    // Pasted back: fresh ids, the inside link follows, the link to 'a' is kept or dropped.
+    Graph into = g;
+    auto ids = merge_fragment(into, frag, {0, 0}, true);
+    QCOMPARE(ids.at("b"), std::string("b_2"));
+    QCOMPARE(into.find("c_2")->inputs.at("value").node, std::string("b_2"));
+    QCOMPARE(into.find("b_2")->inputs.at("value").node, std::string("a"));
+    QCOMPARE(into.find("b_2")->params.at("offset").text, std::string("2"));
+    QCOMPARE(into.editor.positions.at("b_2").x, 0.0);  // top-left of the fragment at the anchor
+    QCOMPARE(into.editor.positions.at("c_2").x, 200.0);
+    QCOMPARE(into.editor.seed_modes.at("b_2").at("seed"), SeedMode::Random);
+    QCOMPARE(into.inputs.at("v_2").to.front().node, std::string("b_2"));
+    Graph other;
+    merge_fragment(other, frag, {10, 10}, true);
+    QVERIFY(!other.find("b")->inputs.contains("value"));  // 'a' does not exist there
+  }
+
+  void moving_a_graph_rewrites_relative_read_paths_only() {
+    PluginRegistry registry;
+    QVERIFY(registry.load_file(std::string(NG_TEST_PLUGIN_DIR) + "/testing.so"));
+    QTemporaryDir tmp;
+    const std::filesystem::path root = tmp.path().toStdString();
+    std::filesystem::create_directories(root / "old" / "data");
+    std::filesystem::create_directories(root / "new");
+    std::ofstream(root / "old" / "data" / "x.txt") << "x";
+    Graph g;
+    g.add_node("testing.params", {}, "p");
+    g.set_param("p", "file", ng::ParamValue(std::string("data/x.txt")));
+    g.add_node("testing.params", {}, "bare");
+    g.set_param("bare", "file", ng::ParamValue(std::string("model.safetensors")));  // a model lookup: kept
+    QCOMPARE(rebase_read_paths(g, registry, root / "old", root / "new"), 1);
+    QCOMPARE(g.find("p")->params.at("file").text, std::string("../old/data/x.txt"));
+    QCOMPARE(g.find("bare")->params.at("file").text, std::string("model.safetensors"));
+    QCOMPARE(rebase_read_paths(g, registry, root / "new", root / "new"), 0);
   }
 
   void consumers_lists_nodes_reading_an_output() {

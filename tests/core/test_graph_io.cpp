@@ -113,6 +113,45 @@ class TestGraphIo : public QObject {
     QCOMPARE(back.nodes.at("p").version->minor, 0);
   }
 
+  void graph_inputs_round_trip_in_both_forms() {
+    const Graph g = load_graph(graph_file("inputs.yaml"));
+    QCOMPARE(g.inputs.keys(), (std::vector<std::string>{"value", "seed", "label"}));
+    const GraphInput& value = g.inputs.at("value");
+    QCOMPARE(value.to.size(), std::size_t(2));
+    QCOMPARE(value.to[1].node, std::string("b"));
+    QCOMPARE(value.to[1].param, std::string("value"));
+    QCOMPARE(value.description, std::string("both addends"));
+    QCOMPARE(g.inputs.at("label").to.front().param, std::string("label"));  // short form
+    QVERIFY(value.to[0].location.line > 0);
+    const Graph again = load_graph_from_string(to_yaml(g), "again.yaml");
+    QCOMPARE(to_yaml(again), to_yaml(g));
+    QCOMPARE(again.inputs.at("value").to.size(), std::size_t(2));
+  }
+
+  void graph_inputs_follow_renamed_and_removed_nodes() {
+    Graph g = load_graph(graph_file("inputs.yaml"));
+    QVERIFY(g.rename("a", "first"));
+    QCOMPARE(g.inputs.at("value").to[0].node, std::string("first"));
+    QVERIFY(g.remove_node("b"));
+    QCOMPARE(g.inputs.at("value").to.size(), std::size_t(1));
+    QVERIFY(g.remove_node("p"));  // the only target of seed and label
+    QVERIFY(!g.inputs.contains("seed"));
+    QVERIFY(!g.inputs.contains("label"));
+    g.set_input("value", Scalar("3"));
+    QCOMPARE(g.find("first")->params.at("value").text, std::string("3"));
+  }
+
+  void a_graph_input_without_target_is_a_structure_error() {
+    try {
+      load_graph_from_string("noisegraph: 1\ninputs:\n  x: {describe: nothing}\nnodes: {}\n", "bad.yaml");
+      QFAIL("expected a GraphError");
+    } catch (const GraphError& e) {
+      QCOMPARE(e.problem().code, std::string("structure"));
+      QCOMPARE(e.problem().line, 3);
+      QVERIFY(std::string(e.what()).find("graph input 'x' sets nothing") != std::string::npos);
+    }
+  }
+
   void version_minor_is_read_as_an_integer_not_a_decimal() {
     Graph g = load_graph_from_string("noisegraph: 1\nnodes:\n  a: {type: x.y, version: 1.10}\n");
     QCOMPARE(g.nodes.at("a").version->minor, 10);

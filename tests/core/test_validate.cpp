@@ -128,7 +128,7 @@ class TestValidate : public QObject {
     QCOMPARE(std::get<double>(params.at("number")), 1.0);  // an integer is a fine float
     QCOMPARE(std::get<bool>(params.at("flag")), true);
     QCOMPARE(std::get<std::string>(params.at("label")), std::string("hello"));  // default
-    QCOMPARE(std::get<int64_t>(params.at("seed")), int64_t{7});
+    QCOMPARE(std::get<uint64_t>(params.at("seed")), uint64_t{7});
     QCOMPARE(params.size(), std::size_t(7));
   }
 

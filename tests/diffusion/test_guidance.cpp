@@ -62,6 +62,39 @@ class TestGuidance : public QObject {
     QVERIFY(max_abs(neg.predict(x, sigma_of(x, 1.3), {}) - (d0 + 3.0 * (dc - d0))) < 1e-12);
   }
 
+  void prompt_rows_guide_each_group_of_images_by_its_own_prompt() {
+    // Two prompt rows on a batch of 4: images 0-1 follow row 0 (class 0), images 2-3 row 1
+    // (class 1), each exactly as a run with that prompt alone (closed form per class).
+    auto model = two_class_model({1, 4, 4}, kM, kS, vp());
+    const auto x = test_x(4);
+    CFGOptions o;
+    o.cfg = 3.0;
+    ng::Conditioning rows{class_entry(0), class_entry(1)};
+    rows[0].row = 0;
+    rows[1].row = 1;
+    CFGGuider guider(model, rows, {}, o);
+    const auto d = guider.predict(x, sigma_of(x, 1.3), {});
+    const auto du = denoise_class(*model, x, 1.3, -1);
+    const auto d0 = denoise_class(*model, x, 1.3, 0), d1 = denoise_class(*model, x, 1.3, 1);
+    QVERIFY(max_abs(d.narrow(0, 0, 2) - (du + 3.0 * (d0 - du)).narrow(0, 0, 2)) < 1e-12);
+    QVERIFY(max_abs(d.narrow(0, 2, 2) - (du + 3.0 * (d1 - du)).narrow(0, 2, 2)) < 1e-12);
+    // Bit for bit what one prompt per sampler computes: rows do not depend on their neighbours.
+    CFGGuider alone(model, {class_entry(1)}, {}, o);
+    const auto x23 = x.narrow(0, 2, 2);
+    QVERIFY(d.narrow(0, 2, 2).equal(alone.predict(x23, sigma_of(x23, 1.3), {})));
+    // An entry without a row applies to every group (here: the negative prompt).
+    CFGGuider with_negative(model, rows, {class_entry(1)}, o);
+    const auto dn = with_negative.predict(x, sigma_of(x, 1.3), {});
+    QVERIFY(max_abs(dn.narrow(0, 0, 2) - (d1 + 3.0 * (d0 - d1)).narrow(0, 0, 2)) < 1e-12);
+    // A batch that does not split evenly, and lists with different row counts, are refused.
+    const auto x3 = test_x(3);
+    QVERIFY_EXCEPTION_THROWN(guider.predict(x3, sigma_of(x3, 1.3), {}), ng::Error);
+    ng::Conditioning three{class_entry(0), class_entry(1), class_entry(0)};
+    for (int k = 0; k < 3; ++k) three[size_t(k)].row = k;
+    CFGGuider mismatched(model, rows, three, o);
+    QVERIFY_EXCEPTION_THROWN(mismatched.predict(test_x(6), sigma_of(test_x(6), 1.3), {}), ng::Error);
+  }
+
   void cfg_pushes_samples_beyond_the_conditional_mean_as_the_closed_form_predicts() {
     // Conditional data N(1, 0.25), unconditional N(0, 1.25) (one Gaussian each). Then the CFG
     // prediction is affine in x, D_w = a(sigma) x + b(sigma), and so is the PF-ODE's map

@@ -309,7 +309,7 @@ class EditorTest : public QObject {
     QCOMPARE(mode->currentText(), QString("fast"));
     auto* seed = qobject_cast<ng::editor::SeedEditor*>(insp->editor_for("seed"));
     QVERIFY(seed);
-    QCOMPARE(std::get<int64_t>(seed->value()), int64_t(7));
+    QCOMPARE(std::get<uint64_t>(seed->value()), uint64_t(7));
     QVERIFY(insp->editor_for("file")->findChild<QToolButton*>());  // file picker
     QVERIFY(insp->editor_for("count")->toolTip().contains("an integer in [1, 10]"));
   }

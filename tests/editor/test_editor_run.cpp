@@ -156,7 +156,7 @@ class EditorRunTest : public QObject {
     QVERIFY(w.runner()->wait(30000));
     QVERIFY(w.runner()->last_result().ok());
     QCOMPARE(ng_test::read_text(tmp_.filePath("run6/sink.txt")), std::string("7\n"));  // ran with the old seed
-    QCOMPARE(std::get<int64_t>(doc.params("params").at("seed")), int64_t(8));
+    QCOMPARE(std::get<uint64_t>(doc.params("params").at("seed")), uint64_t(8));
     // The mode is saved with the graph, in the editor section.
     QVERIFY(doc.save_as(tmp_.filePath("seeded.yaml")));
     QVERIFY(ng_test::read_text(tmp_.filePath("seeded.yaml")).find("params.seed: increment") != std::string::npos);
@@ -164,7 +164,7 @@ class EditorRunTest : public QObject {
     QVERIFY(doc.set_seed_mode("params", "seed", ng::editor::SeedMode::Random));
     QVERIFY(w.run_graph());
     QVERIFY(w.runner()->wait(30000));
-    QVERIFY(std::get<int64_t>(doc.params("params").at("seed")) != 8);
+    QVERIFY(std::get<uint64_t>(doc.params("params").at("seed")) != 8);
   }
 
   void live_preview_shows_the_image_being_made() {

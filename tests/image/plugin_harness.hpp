@@ -4,6 +4,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <noisegraph/abi.hpp>
 #include <noisegraph/node.hpp>
+#include <noisegraph/param_types.hpp>
 #include <noisegraph/registrar.hpp>
 
 #include <map>
@@ -56,8 +57,12 @@ inline std::map<std::string, ng::Value> run_node(const ng::NodeSpec& spec,
   std::map<std::string, ng::ParamValue> all;
   for (const auto& p : spec.params()) all[p.name] = p.default_value;
   for (const auto& [k, v] : params) {
-    if (!spec.find_param(k)) throw std::runtime_error("test bug: no parameter " + k);
-    all[k] = v;
+    const ng::ParamSpec* p = spec.find_param(k);
+    if (!p) throw std::runtime_error("test bug: no parameter " + k);
+    // As the host types an override: an int64 for a SEED becomes its uint64, and so on.
+    ng::ParamParse typed = ng::check_param_value(*p, v);
+    if (!typed.value) throw std::runtime_error("test bug: " + typed.message);
+    all[k] = *typed.value;
   }
   ng::NodeCall call("node", spec, std::move(inputs), std::move(all), ctx);
   ng::RunResult result = spec.runner()(call);

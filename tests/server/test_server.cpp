@@ -73,6 +73,26 @@ class TestServer : public QObject {
     QCOMPARE(view(port, e), cli(1));
   }
 
+  void graph_inputs_in_a_request_give_the_cli_bytes_for_that_value() {
+    const quint16 port = free_port();
+    auto srv = start_serve(port, tmp_.path() + "/inputs");
+    const QString base = QString("http://127.0.0.1:%1/prompt").arg(port);
+    QJsonObject o{{"prompt", QString::fromUtf8(small_)}, {"client_id", "c"}, {"inputs", QJsonObject{{"seed", 2}}}};
+    const Http r = request("POST", base, QJsonDocument(o).toJson(QJsonDocument::Compact));
+    QCOMPARE(r.status, 200);
+    const QJsonObject e = wait_finished(port, r.json().value("prompt_id").toString());
+    QCOMPARE(view(port, e), cli(2));  // what `noisegraph run small.yaml --set sample.seed=2` writes
+    // An undeclared input or a value of the wrong kind is refused with the validator's words.
+    o["inputs"] = QJsonObject{{"sed", 2}};
+    Http bad = request("POST", base, QJsonDocument(o).toJson(QJsonDocument::Compact));
+    QCOMPARE(bad.status, 400);
+    QVERIFY2(bad.body.contains("did you mean 'seed'?"), bad.body.constData());
+    o["inputs"] = QJsonObject{{"seed", "many"}};
+    bad = request("POST", base, QJsonDocument(o).toJson(QJsonDocument::Compact));
+    QCOMPARE(bad.status, 400);
+    QVERIFY2(bad.body.contains("expects a seed"), bad.body.constData());
+  }
+
   void websocket_reports_progress_previews_and_the_result() {
     const quint16 port = free_port();
     auto srv = start_serve(port, tmp_.path() + "/ws");

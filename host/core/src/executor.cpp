@@ -1,4 +1,5 @@
-// Running a graph: validate, order, reuse cached outputs, run the rest, report.
+// Scheduling a run: which nodes, in what order, from the cache or run (node_run.cpp), and
+// what the caller is told.
 #include "noisegraph/host/executor.hpp"
 
 #include <ATen/Context.h>
@@ -16,18 +17,15 @@
 #include "noisegraph/host/memory_estimate.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "noisegraph/host/validate.hpp"
+#include "noisegraph/host/plan.hpp"
+#include "node_run.hpp"
+#include "run_cache.hpp"
 #include "signature.hpp"
 
 namespace ng::host {
 
 namespace fs = std::filesystem;
 
-using Outputs = std::map<std::string, ng::Value>;
-
-struct Executor::Cache {
-  std::map<std::string, std::shared_ptr<const Outputs>> by_signature;
-  std::map<std::string, std::shared_ptr<const Outputs>> last_run;  // node id -> outputs
-};
 
 Observer::~Observer() = default;
 void Observer::on_node_state(const std::string&, NodeState, const std::string&) {}
@@ -88,75 +86,6 @@ std::vector<fs::path> default_model_search_path() {
 
 namespace {
 
-/// Everything a node may ask for while it runs, forwarded to the observer.
-class HostContext : public ng::Context {
- public:
-  struct Shared {
-    const std::atomic<bool>* cancel = nullptr;
-    Observer* observer = nullptr;
-    c10::Device device{c10::kCPU};
-    fs::path graph_dir, output_dir;
-    std::vector<fs::path> models;
-    const Graph* graph = nullptr;
-    mutable std::optional<std::string> yaml;
-    std::vector<FileRecord>* files = nullptr;
-    int threads = 0;  // LibTorch threads of this run, recorded with the embedded graph
-  };
-
-  HostContext(const Shared& shared, std::string node) : s_(shared), node_(std::move(node)) {}
-
-  void report_progress(double fraction, const std::string& message) override {
-    if (s_.observer) s_.observer->on_progress(node_, fraction, message);
-  }
-  void report_step(int step, int total, const at::Tensor& preview) override {
-    if (s_.observer) s_.observer->on_step(node_, step, total, preview);
-    if (s_.observer && total > 0) s_.observer->on_progress(node_, double(step) / total, "step " + std::to_string(step) + "/" + std::to_string(total));
-  }
-  bool is_cancelled() const override { return s_.cancel->load(std::memory_order_relaxed); }
-  void log(ng::LogLevel level, const std::string& message) override {
-    if (s_.observer) s_.observer->on_log(node_, level, message);
-  }
-  c10::Device device() const override { return s_.device; }
-  fs::path graph_dir() const override { return s_.graph_dir; }
-  fs::path output_dir() const override { return s_.output_dir; }
-  std::vector<fs::path> model_search_path() const override { return s_.models; }
-  std::string graph_yaml() const override {
-    // Results are bit-identical only at the same thread count (README, "Reproducibility"),
-    // so the graph embedded in outputs says how it ran; a YAML comment, ignored on load.
-    if (!s_.yaml)
-      s_.yaml = "# run with LibTorch " TORCH_VERSION ", " + std::to_string(s_.threads) + " thread(s), device " +
-                s_.device.str() + "\n" + to_yaml(*s_.graph);
-    return *s_.yaml;
-  }
-  void report_file(const fs::path& file) override {
-    s_.files->push_back({node_, file});
-    if (s_.observer) s_.observer->on_file(node_, file);
-  }
-
- private:
-  const Shared& s_;
-  std::string node_;
-};
-
-// Does `v` have the C++ shape types.hpp promises for `type`? Unknown (plugin-defined)
-// types only need a value.
-bool value_fits(const std::string& type, const ng::Value& v) {
-  if (v.empty()) return false;
-  if (type == ng::type::Image || type == ng::type::Mask || type == ng::type::Sigmas)
-    return v.holds<at::Tensor>() && std::get<at::Tensor>(v.data).defined();
-  if (type == ng::type::Latent) return v.holds<ng::Latent>();
-  if (type == ng::type::Conditioning) return v.holds<ng::Conditioning>();
-  if (type == ng::type::Int) return v.holds<int64_t>();
-  if (type == ng::type::Float) return v.holds<double>() || v.holds<int64_t>();
-  if (type == ng::type::Bool) return v.holds<bool>();
-  if (type == ng::type::String) return v.holds<std::string>();
-  if (type == ng::type::Model || type == ng::type::Autoencoder || type == ng::type::Classifier ||
-      type == ng::type::PromptEncoder || type == ng::type::Sampler || type == ng::type::Noise ||
-      type == ng::type::Guider)
-    return v.holds<std::shared_ptr<ng::Object>>() && std::get<std::shared_ptr<ng::Object>>(v.data) != nullptr;
-  return true;
-}
-
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -176,14 +105,37 @@ Executor::Executor(const PluginRegistry& registry) : registry_(registry), cache_
 Executor::~Executor() = default;
 
 void Executor::clear_cache() { cache_ = std::make_unique<Cache>(); }
-std::size_t Executor::cache_size() const { return cache_->by_signature.size(); }
+std::size_t Executor::cache_size() const { return cache_->size(); }
 
 const Outputs* Executor::outputs_of(const std::string& node) const {
   auto it = cache_->last_run.find(node);
   return it == cache_->last_run.end() ? nullptr : it->second.get();
 }
 
-RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Observer* observer) {
+PathRoots run_roots(const Graph& graph, const RunOptions& options) {
+  std::error_code ec;
+  PathRoots roots;
+  roots.graph_dir = options.graph_dir;
+  if (roots.graph_dir.empty()) roots.graph_dir = graph.source_file.parent_path();
+  if (roots.graph_dir.empty()) roots.graph_dir = fs::current_path(ec);
+  roots.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
+  roots.model_dirs = options.model_search_path;
+  for (auto& d : default_model_search_path()) roots.model_dirs.push_back(d);
+  roots.confine_reads = options.confine_reads;
+  roots.read_roots = options.read_roots;
+  return roots;
+}
+
+RunResult Executor::run(const Graph& graph, const RunOptions& options, Observer* observer) {
+  const auto t_start = std::chrono::steady_clock::now();
+  Plan plan = make_plan(graph, registry_, run_roots(graph, options));
+  if (options.seed) plan.set_seed(*options.seed);
+  RunResult result = run(plan, options, observer);
+  result.wall_ms = ms_since(t_start);  // validation included
+  return result;
+}
+
+RunResult Executor::run(const Plan& plan, const RunOptions& options, Observer* observer) {
   const auto t_start = std::chrono::steady_clock::now();
   cancel_.store(false);
   RunResult result;
@@ -197,31 +149,11 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
     result.wall_ms = ms_since(t_start);
     return result;
   };
+  const Graph& graph = plan.graph;
+  const PathRoots& roots = plan.roots;
 
-  // --seed: every Seed parameter takes the given value (before validation checks it).
-  Graph graph = input_graph;
-  if (options.seed) {
-    for (auto& [id, node] : graph.nodes)
-      if (const NodeType* t = registry_.find(node.type))
-        for (const auto& p : t->spec.params())
-          if (p.kind == ng::ParamKind::Seed) node.params.set(p.name, Scalar::from(ng::ParamValue(*options.seed)));
-  }
-
-  // Where paths resolve and may point; the same roots for validation and for the nodes.
-  std::error_code ec;
-  fs::path graph_dir = options.graph_dir;
-  if (graph_dir.empty()) graph_dir = graph.source_file.parent_path();
-  if (graph_dir.empty()) graph_dir = fs::current_path(ec);
-  PathRoots roots;
-  roots.graph_dir = graph_dir;
-  roots.output_dir = fs::absolute(options.output_dir, ec).lexically_normal();
-  roots.model_dirs = options.model_search_path;
-  for (auto& d : default_model_search_path()) roots.model_dirs.push_back(d);
-  roots.confine_reads = options.confine_reads;
-  roots.read_roots = options.read_roots;
-
-  result.problems = validate(graph, registry_, roots);
-  if (!result.problems.empty()) {
+  if (!plan.ok()) {
+    result.problems = plan.problems;
     const Problem& first = result.problems.front();
     const GraphNode* n = graph.find(first.node);
     std::string message = std::to_string(result.problems.size()) + " problem(s) in the graph; first: " + format_problem(first);
@@ -231,19 +163,19 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
   std::vector<std::string> targets = options.targets;
   if (targets.empty()) {
     for (const auto& [id, node] : graph.nodes)
-      if (registry_.find(node.type)->spec.is_output_node()) targets.push_back(id);
+      if (plan.nodes.at(id).type->spec.is_output_node()) targets.push_back(id);
     if (targets.empty())
       return fail(RunResult::Status::Failed, {}, {},
                   "the graph has no output node, so nothing would run (add e.g. an image.save node)");
   }
   for (const auto& t : targets)
-    if (!graph.find(t)) return fail(RunResult::Status::Failed, t, {}, "target node '" + t + "' is not in the graph");
-  const std::vector<std::string> order = upstream_order(graph, targets);  // validated: no cycle
+    if (!plan.find(t)) return fail(RunResult::Status::Failed, t, {}, "target node '" + t + "' is not in the graph");
+  const std::vector<std::string> order = upstream_order(graph, targets);  // planned: no cycle
 
   if (std::string why = device_problem(options.device); !why.empty())
     return fail(RunResult::Status::Failed, {}, {}, why);
 
-  HostContext::Shared shared;
+  RunShared shared;
   shared.cancel = &cancel_;
   shared.observer = observer;
   shared.device = c10::Device(options.device);
@@ -267,21 +199,23 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
   if (observer)
     for (const auto& id : order) observer->on_node_state(id, NodeState::Queued, {});
 
-  std::map<std::string, std::string> signatures;                   // node id -> signature
-  std::map<std::string, std::shared_ptr<const Outputs>> used;      // signature -> outputs this run
-
+  std::map<std::string, std::string> signatures;  // node id -> signature
   for (const auto& id : order) {
     const GraphNode& node = graph.nodes.at(id);
-    const NodeType& type = *registry_.find(node.type);
+    const PlannedNode& planned = plan.nodes.at(id);
+    const NodeType& type = *planned.type;
     const ng::NodeSpec& spec = type.spec;
+    auto node_failed = [&](const std::string& why) {
+      if (observer) observer->on_node_state(id, NodeState::Failed, why);
+      return fail(RunResult::Status::Failed, id, node.type, why);
+    };
     if (cancel_.load()) {
       if (observer) observer->on_node_state(id, NodeState::Cancelled, {});
       return fail(RunResult::Status::Cancelled, id, node.type, "cancelled before node '" + id + "' started");
     }
 
-    std::map<std::string, ng::ParamValue> params = resolve_params(node, spec);
     // Again right before the node runs: an earlier node may have changed the files.
-    if (auto path_problems = check_node_paths(node, spec, params, roots, graph.source_file.string());
+    if (auto path_problems = check_node_paths(node, spec, planned.params, roots, graph.source_file.string());
         !path_problems.empty()) {
       result.problems = path_problems;
       if (observer) observer->on_node_state(id, NodeState::Failed, path_problems.front().message);
@@ -290,29 +224,24 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
     std::map<std::string, ng::Value> inputs;
     std::map<std::string, std::string> input_signatures;
     for (const auto& [port, link] : node.inputs) {
-      const Outputs& up = *produced.at(link.node);
-      inputs[port] = up.at(link.output);
+      inputs[port] = produced.at(link.node)->at(link.output);
       input_signatures[port] = signatures.at(link.node) + "/" + link.output;
     }
     // Sizes from parameters: refuse what cannot fit instead of dying in the allocator.
-    if (const MemoryEstimate need = estimate_node_memory(spec, params); need.bytes > 0) {
+    if (const MemoryEstimate need = estimate_node_memory(spec, planned.params); need.bytes > 0) {
       const uint64_t have = options.memory_available ? options.memory_available : available_memory();
-      if (have > 0 && need.bytes > have) {
-        const std::string why = "needs about " + human_bytes(need.bytes) + " (" + need.basis + "), " +
-                                human_bytes(have) + " available; reduce the size or batch";
-        if (observer) observer->on_node_state(id, NodeState::Failed, why);
-        return fail(RunResult::Status::Failed, id, node.type, why);
-      }
+      if (have > 0 && need.bytes > have)
+        return node_failed("needs about " + human_bytes(need.bytes) + " (" + need.basis + "), " + human_bytes(have) +
+                           " available; reduce the size or batch");
     }
     HostContext ctx(shared, id);
-    const std::string sig = node_signature(spec, params, input_signatures, ctx);
+    const std::string sig = node_signature(spec, planned.params, input_signatures, ctx);
     signatures[id] = sig;
 
-    if (!spec.is_output_node()) {
-      auto hit = cache_->by_signature.find(sig);
-      if (hit != cache_->by_signature.end()) {
-        produced[id] = hit->second;
-        used[sig] = hit->second;
+    if (!spec.is_output_node()) {  // output nodes always run: their effect lives outside the cache
+      if (auto hit = cache_->find(sig)) {
+        produced[id] = hit;
+        cache_->remember(sig, hit);
         result.nodes.push_back({id, node.type, 0.0, true});
         if (observer) observer->on_node_state(id, NodeState::Cached, {});
         continue;
@@ -321,59 +250,25 @@ RunResult Executor::run(const Graph& input_graph, const RunOptions& options, Obs
 
     if (observer) observer->on_node_state(id, NodeState::Running, {});
     const auto t0 = std::chrono::steady_clock::now();
-    ng::RunResult outcome;
     Outputs outputs;
-    try {
-      ng::NodeCall call(id, spec, std::move(inputs), std::move(params), ctx);
-      outcome = spec.runner()(call);
-      outputs = std::move(call.outputs());
-    } catch (const c10::Error& e) {
-      outcome = {ng::RunResult::Status::Failed, ng::one_line_torch_message(e.what_without_backtrace())};
-    } catch (const std::bad_alloc&) {
-      outcome = {ng::RunResult::Status::Failed, "out of memory (try a smaller size or batch)"};
-    } catch (const std::exception& e) {
-      outcome = {ng::RunResult::Status::Failed, e.what()};
-    } catch (...) {
-      outcome = {ng::RunResult::Status::Failed, "unknown exception"};
-    }
-    const double wall = ms_since(t0);
-    result.nodes.push_back({id, node.type, wall, false});
+    const ng::RunResult outcome = run_node(type, id, std::move(inputs), planned.params, ctx, outputs);
+    result.nodes.push_back({id, node.type, ms_since(t0), false});
 
     if (outcome.status == ng::RunResult::Status::Cancelled ||
         (outcome.status == ng::RunResult::Status::Failed && cancel_.load())) {
       if (observer) observer->on_node_state(id, NodeState::Cancelled, {});
       return fail(RunResult::Status::Cancelled, id, node.type, "cancelled while node '" + id + "' was running");
     }
-    if (outcome.status == ng::RunResult::Status::Ok) {
-      for (const auto& port : spec.outputs()) {
-        auto it = outputs.find(port.name);
-        if (it == outputs.end() || it->second.empty()) {
-          outcome = {ng::RunResult::Status::Failed, "did not set its output '" + port.name + "' (a bug in the plugin '" + type.plugin + "')"};
-          break;
-        }
-        if (!value_fits(port.type, it->second)) {
-          outcome = {ng::RunResult::Status::Failed, "set output '" + port.name + "' to a value that is not a " + port.type +
-                                                        " (a bug in the plugin '" + type.plugin + "')"};
-          break;
-        }
-      }
-    }
-    if (outcome.status != ng::RunResult::Status::Ok) {
-      if (observer) observer->on_node_state(id, NodeState::Failed, outcome.message);
-      return fail(RunResult::Status::Failed, id, node.type, outcome.message);
-    }
+    if (outcome.status != ng::RunResult::Status::Ok) return node_failed(outcome.message);
 
     auto shared_outputs = std::make_shared<const Outputs>(std::move(outputs));
     produced[id] = shared_outputs;
-    if (!spec.is_output_node()) {  // output nodes always run: caching them would only cost memory
-      used[sig] = shared_outputs;
-      cache_->by_signature[sig] = shared_outputs;
-    }
+    if (!spec.is_output_node()) cache_->remember(sig, shared_outputs);
     if (observer) observer->on_node_state(id, NodeState::Done, {});
   }
 
   // Keep what this run used: bounded memory, and everything needed to redo it.
-  cache_->by_signature = std::move(used);
+  cache_->finish_run();
   // Asked to stop while the last node ran (and it finished anyway): still a cancelled run,
   // so a Ctrl-C always ends the same way (exit 130), with the files written listed.
   if (cancel_.load() && !order.empty()) {

@@ -1,33 +1,31 @@
 #include "noisegraph/host/graph.hpp"
 
+#include <noisegraph/param_types.hpp>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 
 namespace ng::host {
 
-namespace {
-
-std::string format_double(double v) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  std::string s(buf, res.ptr);
-  // Keep it readable as a float ("3" would read back as an integer).
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-  return s;
+Scalar Scalar::from(const ng::ParamValue& v) {
+  return Scalar(ng::param_text(v), std::holds_alternative<std::string>(v));
 }
 
-}  // namespace
-
-Scalar Scalar::from(const ng::ParamValue& v) {
-  if (auto* i = std::get_if<int64_t>(&v)) return Scalar(std::to_string(*i));
-  if (auto* d = std::get_if<double>(&v)) {
-    if (std::isnan(*d)) return Scalar(".nan");
-    if (std::isinf(*d)) return Scalar(*d > 0 ? ".inf" : "-.inf");
-    return Scalar(format_double(*d));
+const char* to_string(SeedMode mode) {
+  switch (mode) {
+    case SeedMode::Fixed: return "fixed";
+    case SeedMode::Increment: return "increment";
+    case SeedMode::Random: return "random";
   }
-  if (auto* b = std::get_if<bool>(&v)) return Scalar(*b ? "true" : "false");
-  return Scalar(std::get<std::string>(v), true);
+  return "fixed";
+}
+
+std::optional<SeedMode> seed_mode_from_name(const std::string& name) {
+  for (SeedMode m : {SeedMode::Fixed, SeedMode::Increment, SeedMode::Random})
+    if (name == to_string(m)) return m;
+  return std::nullopt;
 }
 
 bool Graph::is_valid_id(const std::string& id) {
@@ -73,7 +71,15 @@ bool Graph::remove_node(const std::string& id) {
       if (link.node == id) gone.push_back(port);
     for (const auto& port : gone) node.inputs.erase(port);
   }
+  std::vector<std::string> emptied;
+  for (auto& [name, input] : inputs) {
+    auto& to = input.to;
+    to.erase(std::remove_if(to.begin(), to.end(), [&](const InputTarget& t) { return t.node == id; }), to.end());
+    if (to.empty()) emptied.push_back(name);
+  }
+  for (const auto& name : emptied) inputs.erase(name);
   editor.positions.erase(id);
+  editor.seed_modes.erase(id);
   return true;
 }
 
@@ -114,8 +120,26 @@ bool Graph::rename(const std::string& from, const std::string& to) {
   for (auto& [nid, node] : nodes)
     for (auto& [port, link] : node.inputs)
       if (link.node == from) link.node = to;
+  for (auto& [name, input] : inputs)
+    for (auto& target : input.to)
+      if (target.node == from) target.node = to;
   editor.positions.rename(from, to);
+  if (auto it = editor.seed_modes.find(from); it != editor.seed_modes.end()) {
+    editor.seed_modes[to] = std::move(it->second);
+    editor.seed_modes.erase(from);
+  }
   return true;
+}
+
+void Graph::set_input(const std::string& name, const Scalar& value) {
+  const GraphInput* input = inputs.find(name);
+  if (!input) throw std::invalid_argument("no graph input '" + name + "'");
+  for (const auto& t : input->to)
+    if (GraphNode* n = nodes.find(t.node)) {
+      Scalar v = value;
+      v.location = n->params.contains(t.param) ? n->params.at(t.param).location : value.location;
+      n->params.set(t.param, std::move(v));
+    }
 }
 
 std::vector<std::string> Graph::consumers(const std::string& id) const {

@@ -127,6 +127,59 @@ class Reader {
     return out;
   }
 
+  // `inputs: {NAME: {to: node.param | [node.param, ...], describe: TEXT}}` or the short
+  // form `NAME: node.param`.
+  void graph_inputs(const YAML::Node& section, Graph& g) const {
+    if (section.IsNull()) return;
+    if (!section.IsMap())
+      fail("structure", "'inputs' must map input names to {to: node.param, describe: ...}, found a " + kind(section),
+           location_of(section));
+    for (const auto& kv : section) {
+      GraphInput in;
+      in.name = key_text(kv.first);
+      in.location = location_of(kv.first);
+      if (!Graph::is_valid_id(in.name))
+        fail("structure", "invalid input name '" + in.name + "': use letters, digits, '_' and '-'", in.location);
+      const YAML::Node& body = kv.second;
+      YAML::Node to;
+      if (body.IsMap()) {
+        for (const auto& f : body) {
+          const std::string k = key_text(f.first);
+          if (k == "to") to = f.second;
+          else if (k == "describe") in.description = scalar(f.second, "input '" + in.name + "' describe", {}).text;
+          else
+            g.load_problems.push_back(problem("unknown_key", "graph input '" + in.name + "': unknown key '" + k +
+                                                                 "' (expected to, describe); it is ignored",
+                                              location_of(f.first)));
+        }
+      } else {
+        to = body;
+      }
+      auto add_target = [&](const YAML::Node& n) {
+        const Scalar t = scalar(n, "input '" + in.name + "' target", {});
+        const auto dot = t.text.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == t.text.size())
+          fail("structure", "graph input '" + in.name + "': expected \"node.param\", found '" + t.text + "'", t.location, {},
+               "name the node id and its parameter separated by a dot, e.g. cond.text");
+        in.to.push_back(InputTarget{t.text.substr(0, dot), t.text.substr(dot + 1), t.location});
+      };
+      if (to.IsSequence()) {
+        for (const auto& n : to) add_target(n);
+      } else if (to.IsDefined() && !to.IsNull()) {
+        add_target(to);
+      }
+      if (in.to.empty())
+        fail("structure", "graph input '" + in.name + "' sets nothing; give it `to: node.param`", in.location);
+      if (g.inputs.contains(in.name))
+        g.load_problems.push_back(problem("duplicate_key", "graph input '" + in.name + "' is declared twice; the first is used",
+                                          in.location));
+      else {
+        const std::string key = in.name;  // `in` may be moved before set() reads its key
+        g.inputs.set(key, std::move(in));
+      }
+    }
+  }
+
   std::optional<ng::NodeVersion> parse_version(const Scalar& t, const std::string& id) const {
     ng::NodeVersion v;
     const char* b = t.text.data();
@@ -175,6 +228,21 @@ class Reader {
           }
           if (!ok) fail("structure", "editor position of '" + id + "': expected [x, y], found a " + kind(xy), location_of(xy));
           g.editor.positions.set(id, pt);
+        }
+      } else if (k == "seed_modes" && kv.second.IsMap()) {
+        // node.param: fixed | increment | random. Anything unreadable is not worth failing a
+        // load for (headless runs ignore it): it is reported and dropped.
+        for (const auto& m : kv.second) {
+          const std::string key = key_text(m.first);
+          const auto dot = key.find('.');
+          const auto mode = m.second.IsScalar() ? seed_mode_from_name(m.second.Scalar()) : std::nullopt;
+          if (dot == std::string::npos || dot == 0 || !mode) {
+            g.load_problems.push_back(problem("unknown_key", "editor seed mode '" + key +
+                                                                 "' is not NODE.PARAM: fixed|increment|random; it is ignored",
+                                              location_of(m.first)));
+            continue;
+          }
+          if (*mode != SeedMode::Fixed) g.editor.seed_modes[key.substr(0, dot)][key.substr(dot + 1)] = *mode;
         }
       } else {
         rest[kv.first] = kv.second;
@@ -237,11 +305,13 @@ class Reader {
           }
           g.nodes.set(id, node(id, n.first, n.second, g));
         }
+      } else if (k == "inputs") {
+        graph_inputs(kv.second, g);
       } else if (k == "editor") {
         editor(kv.second, g);
       } else {
         g.load_problems.push_back(problem("unknown_key", "unknown top-level key '" + k +
-                                                             "' (expected noisegraph, nodes, editor); it is ignored",
+                                                             "' (expected noisegraph, inputs, nodes, editor); it is ignored",
                                           location_of(kv.first)));
       }
     }
@@ -304,6 +374,22 @@ std::string to_yaml(const Graph& graph) {
   out.SetIndent(2);
   out << YAML::BeginMap;
   out << YAML::Key << "noisegraph" << YAML::Value << graph.format_version;
+  if (!graph.inputs.empty()) {
+    out << YAML::Key << "inputs" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, input] : graph.inputs) {
+      out << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "to" << YAML::Value;
+      if (input.to.size() == 1) {
+        out << (input.to[0].node + "." + input.to[0].param);
+      } else {
+        out << YAML::BeginSeq;
+        for (const auto& t : input.to) out << (t.node + "." + t.param);
+        out << YAML::EndSeq;
+      }
+      if (!input.description.empty()) out << YAML::Key << "describe" << YAML::Value << YAML::DoubleQuoted << input.description;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "nodes" << YAML::Value;
   if (graph.nodes.empty()) {
     out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
@@ -334,7 +420,7 @@ std::string to_yaml(const Graph& graph) {
     out << YAML::EndMap;
   }
   const auto& ed = graph.editor;
-  if (ed.present || !ed.positions.empty() || !ed.extra_yaml.empty()) {
+  if (ed.present || !ed.positions.empty() || !ed.seed_modes.empty() || !ed.extra_yaml.empty()) {
     out << YAML::Key << "editor" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "positions" << YAML::Value;
     if (ed.positions.empty()) {
@@ -344,6 +430,12 @@ std::string to_yaml(const Graph& graph) {
       for (const auto& [id, p] : ed.positions)
         out << YAML::Key << id << YAML::Value << YAML::Flow << YAML::BeginSeq << format_coordinate(p.x)
             << format_coordinate(p.y) << YAML::EndSeq;
+      out << YAML::EndMap;
+    }
+    if (!ed.seed_modes.empty()) {
+      out << YAML::Key << "seed_modes" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      for (const auto& [node, params] : ed.seed_modes)
+        for (const auto& [param, mode] : params) out << YAML::Key << (node + "." + param) << YAML::Value << to_string(mode);
       out << YAML::EndMap;
     }
     if (!ed.extra_yaml.empty()) {

@@ -18,6 +18,8 @@
 #include <sstream>
 
 #include <noisegraph/abi.hpp>
+#include <noisegraph/error.hpp>
+#include <noisegraph/io/atomic_write.hpp>
 
 #include "noisegraph/host/plugin_registry.hpp"
 
@@ -108,29 +110,20 @@ std::map<std::string, std::string> read_cache(const fs::path& file) {
   return out;
 }
 
-// Merges `updates` into the cache file: written to a temporary file and renamed, so
-// concurrent hosts never see half a file (the last writer wins, which only costs a probe).
+// Merges `updates` into the cache file, written atomically so concurrent hosts never see
+// half a file (the last writer wins, which only costs a probe). A cache that cannot be
+// written is not an error: the plugins are simply probed again next time.
 void write_cache(const fs::path& file, const std::map<std::string, std::string>& updates) {
   if (updates.empty()) return;
   std::map<std::string, std::string> all = read_cache(file);
   for (const auto& [k, v] : updates) all[k] = v;
-  std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
-  const fs::path tmp = file.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return;
-    out << host_identity() << '\n';
-    for (const auto& [k, v] : all) out << v << '\t' << k << '\n';
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      return;
-    }
+  try {
+    ng::io::write_file_atomic(file, [&](std::ostream& out) {
+      out << host_identity() << '\n';
+      for (const auto& [k, v] : all) out << v << '\t' << k << '\n';
+    });
+  } catch (const ng::Error&) {
   }
-  fs::rename(tmp, file, ec);
-  if (ec) fs::remove(tmp, ec);
 }
 
 struct ChildRun {

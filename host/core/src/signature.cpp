@@ -51,6 +51,7 @@ std::string node_signature(const ng::NodeSpec& spec, const std::map<std::string,
     d.add(name);
     d.add_u64(value.index());
     if (auto* i = std::get_if<int64_t>(&value)) d.add_u64(uint64_t(*i));
+    else if (auto* u = std::get_if<uint64_t>(&value)) d.add_u64(*u);
     else if (auto* f = std::get_if<double>(&value)) d.add(f, sizeof *f);
     else if (auto* b = std::get_if<bool>(&value)) d.add_u64(*b ? 1 : 0);
     else d.add(std::get<std::string>(value));

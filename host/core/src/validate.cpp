@@ -8,7 +8,10 @@
 #include <functional>
 #include <set>
 
+#include <noisegraph/param_types.hpp>
+
 #include "noisegraph/host/executor.hpp"
+#include "noisegraph/host/plan.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 
 #include "choice_alias.hpp"
@@ -61,27 +64,6 @@ std::string last_segment(const std::string& s) {
   return dot == std::string::npos ? s : s.substr(dot + 1);
 }
 
-const char* kind_name(ng::ParamKind k) {
-  switch (k) {
-    case ng::ParamKind::Int: return "an integer";
-    case ng::ParamKind::Float: return "a number";
-    case ng::ParamKind::Bool: return "true or false";
-    case ng::ParamKind::String: return "a string";
-    case ng::ParamKind::Enum: return "one of the choices";
-    case ng::ParamKind::Seed: return "a non-negative integer seed";
-    case ng::ParamKind::Path: return "a file path";
-  }
-  return "a value";
-}
-
-bool parse_int(const std::string& text, int64_t& out) {
-  const char* b = text.data();
-  const char* e = b + text.size();
-  if (b != e && *b == '+') ++b;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e && b != e;
-}
-
 bool parse_float(const std::string& text, double& out) {
   const char* b = text.data();
   const char* e = b + text.size();
@@ -115,63 +97,19 @@ std::vector<std::string> did_you_mean(const std::string& word, const std::vector
 }
 
 std::optional<ng::ParamValue> parse_param(const Scalar& value, const ng::ParamSpec& spec, Problem* problem) {
-  auto bad = [&](const std::string& code, const std::string& message, const std::string& hint = {}) {
-    if (problem) {
-      problem->code = code;
-      problem->message = message;
-      problem->hint = hint;
-    }
-    return std::optional<ng::ParamValue>();
-  };
-  const std::string found = value.null ? std::string("nothing") : "'" + value.text + "'";
-  auto check_range = [&](double v) -> bool {
-    return !((spec.min && v < *spec.min) || (spec.max && v > *spec.max));
-  };
-  auto range_text = [&]() {
-    if (spec.min && spec.max) return "between " + number(*spec.min) + " and " + number(*spec.max);
-    if (spec.min) return ">= " + number(*spec.min);
-    return "<= " + number(*spec.max);
-  };
-  switch (spec.kind) {
-    case ng::ParamKind::Int:
-    case ng::ParamKind::Seed: {
-      int64_t v = 0;
-      if (value.null || !parse_int(value.text, v)) {
-        double d = 0;
-        std::string hint;
-        if (!value.null && parse_float(value.text, d)) hint = "write a whole number, e.g. " + number(std::round(d));
-        return bad("param_type", "parameter '" + spec.name + "' expects " + kind_name(spec.kind) + ", found " + found, hint);
-      }
-      if (!check_range(double(v)))
-        return bad("param_out_of_range", "parameter '" + spec.name + "' must be " + range_text() + ", found " + std::to_string(v));
-      return ng::ParamValue(v);
-    }
-    case ng::ParamKind::Float: {
-      double v = 0;
-      if (value.null || !parse_float(value.text, v))
-        return bad("param_type", "parameter '" + spec.name + "' expects " + kind_name(spec.kind) + ", found " + found);
-      if (!check_range(v))
-        return bad("param_out_of_range", "parameter '" + spec.name + "' must be " + range_text() + ", found " + value.text);
-      return ng::ParamValue(v);
-    }
-    case ng::ParamKind::Bool: {
-      const std::string& t = value.text;
-      if (!value.null && (t == "true" || t == "True" || t == "TRUE")) return ng::ParamValue(true);
-      if (!value.null && (t == "false" || t == "False" || t == "FALSE")) return ng::ParamValue(false);
-      return bad("param_type", "parameter '" + spec.name + "' expects true or false, found " + found);
-    }
-    case ng::ParamKind::Enum: {
-      if (std::find(spec.choices.begin(), spec.choices.end(), value.text) == spec.choices.end() || value.null)
-        return bad("param_not_in_choices",
-                   "parameter '" + spec.name + "' must be one of " + quoted_list(spec.choices, 50) + ", found " + found,
-                   enum_hint(value.text, spec.choices));
-      return ng::ParamValue(value.text);
-    }
-    case ng::ParamKind::String:
-    case ng::ParamKind::Path:
-      return ng::ParamValue(value.text);
+  ng::ParamParse parsed = ng::parse_param_text(spec, value.text, value.null);
+  if (parsed.value) return parsed.value;
+  if (problem) {
+    problem->code = parsed.code;
+    problem->message = parsed.message;
+    problem->hint.clear();
+    double d = 0;
+    if (parsed.code == "param_type" && (spec.kind == ng::ParamKind::Int || spec.kind == ng::ParamKind::Seed) &&
+        !value.null && parse_float(value.text, d))
+      problem->hint = "write a whole number, e.g. " + number(std::round(d));
+    if (parsed.code == "param_not_in_choices") problem->hint = enum_hint(value.text, spec.choices);
   }
-  return bad("param_type", "parameter '" + spec.name + "' has an unknown kind");
+  return std::nullopt;
 }
 
 std::map<std::string, ng::ParamValue> resolve_params(const GraphNode& node, const ng::NodeSpec& spec,
@@ -308,7 +246,16 @@ std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry
 }
 
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots) {
-  std::vector<Problem> problems = graph.load_problems;
+  return make_plan(graph, registry, roots).problems;
+}
+
+Plan make_plan(Graph graph_in, const PluginRegistry& registry, const PathRoots& roots) {
+  Plan plan;
+  plan.graph = std::move(graph_in);
+  plan.roots = roots;
+  const Graph& graph = plan.graph;
+  std::vector<Problem>& problems = plan.problems;
+  problems = graph.load_problems;
   const std::string file = graph.source_file.string();
   auto add = [&](SourceLocation at, const std::string& node, const std::string& code, const std::string& message,
                  const std::string& hint = {}) {
@@ -421,14 +368,47 @@ std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry
             offers.empty() ? "add a node with a " + in.type + " output and connect it"
                            : "connect it, e.g. inputs: {" + in.name + ": " + offers.front() + "}");
       }
-      const auto params = resolve_params(node, type->spec, file, &problems);
+      auto params = resolve_params(node, type->spec, file, &problems);
       for (auto& pr : check_node_paths(node, type->spec, params, roots, file)) problems.push_back(std::move(pr));
+      plan.nodes[id] = PlannedNode{type, std::move(params)};
+    } else {
+      plan.nodes[id] = PlannedNode{};
+    }
+  }
+
+  // Graph inputs: each target a parameter of a known node, all of one kind.
+  for (const auto& [name, input] : graph.inputs) {
+    std::optional<ng::ParamKind> kind;
+    for (const auto& t : input.to) {
+      const GraphNode* n = graph.find(t.node);
+      if (!n) {
+        add(t.location, {}, "input_target", "graph input '" + name + "' sets node '" + t.node + "', which does not exist",
+            hint_for(t.node, node_ids));
+        continue;
+      }
+      const NodeType* type = registry.find(n->type);
+      if (!type) continue;  // reported at the node
+      const ng::ParamSpec* p = type->spec.find_param(t.param);
+      if (!p) {
+        std::vector<std::string> names;
+        for (const auto& q : type->spec.params()) names.push_back(q.name);
+        add(t.location, t.node, "input_target",
+            "graph input '" + name + "' sets parameter '" + t.param + "', which '" + n->type + "' does not have",
+            hint_for(t.param, names));
+        continue;
+      }
+      if (kind && *kind != p->kind)
+        add(t.location, t.node, "input_kind_mismatch",
+            "graph input '" + name + "' sets a " + ng::kind_name(*kind) + " and a " + ng::kind_name(p->kind) +
+                " parameter; one value cannot be both",
+            "split it into two inputs");
+      if (!kind) kind = p->kind;
     }
   }
 
   // Cycles: each one once.
   walk(graph, node_ids, [&](std::vector<std::string> cycle) { problems.push_back(cycle_problem(graph, cycle)); });
-  return problems;
+  return plan;
 }
 
 }  // namespace ng::host

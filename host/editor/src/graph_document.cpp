@@ -3,7 +3,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QUndoStack>
 
 #include <algorithm>
@@ -18,7 +17,8 @@
 #include "noisegraph/host/graph_io.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "noisegraph/host/validate.hpp"
-#include "seed_modes.hpp"
+#include "noisegraph/io/atomic_write.hpp"
+#include "noisegraph/host/graph_edit.hpp"
 
 namespace ng::editor {
 
@@ -123,57 +123,10 @@ bool GraphDocument::save(QString* error) {
   return save_as(file_path_, error);
 }
 
-namespace {
-
-// True when relative path `p` names a file in one of the model folders (how a run finds
-// a path that is not next to the graph, see ng::Context::resolve).
-bool found_in_model_folders(const fs::path& p) {
-  std::error_code ec;
-  for (const auto& dir : host::default_model_search_path())
-    if (fs::exists(dir / p, ec)) return true;
-  return false;
-}
-
-// The relative path `value` written for a graph in `from`, rewritten for a graph in `to`
-// so that it names the same file; nullopt when it stays as is. A path that does not exist
-// next to the old graph stays as written when it is a bare name or found in the model
-// folders (a model-search-path lookup either way), or when `from` is only a guess (a graph
-// read from a PNG: its paths are relative to the original graph's folder, which is
-// unknown, so inventing a folder for them would only break them).
-std::optional<std::string> rebased_path(const std::string& value, const fs::path& from, const fs::path& to,
-                                        bool from_is_guess) {
-  const fs::path p(value);
-  if (value.empty() || p.is_absolute()) return std::nullopt;
-  std::error_code ec;
-  const fs::path target = (from / p).lexically_normal();
-  if (!fs::exists(target, ec) && (from_is_guess || !p.has_parent_path() || found_in_model_folders(p)))
-    return std::nullopt;
-  const fs::path moved = target.lexically_relative(to);
-  const std::string text = moved.empty() ? target.string() : moved.generic_string();
-  if (text == value) return std::nullopt;
-  return text;
-}
-
-}  // namespace
-
 int GraphDocument::rebase_path_params(host::Graph& g, const QString& from, const QString& to) const {
-  if (from.isEmpty() || QDir(from) == QDir(to)) return 0;
-  const fs::path old_dir = QDir(from).absolutePath().toStdString(), new_dir = QDir(to).absolutePath().toStdString();
-  int changed = 0;
-  for (auto& [id, node] : g.nodes) {
-    const host::NodeType* t = registry_.find(node.type);
-    if (!t) continue;
-    for (auto& [name, value] : node.params) {
-      const ng::ParamSpec* spec = t->spec.find_param(name);
-      // Write paths are inside the output folder, wherever the graph lives: never rebased.
-      if (!spec || spec->kind != ng::ParamKind::Path || spec->writes()) continue;
-      if (auto text = rebased_path(value.text, old_dir, new_dir, from_png_)) {
-        value = host::Scalar::from(ng::ParamValue(*text));
-        ++changed;
-      }
-    }
-  }
-  return changed;
+  if (from.isEmpty()) return 0;
+  return host::rebase_read_paths(g, registry_, QDir(from).absolutePath().toStdString(),
+                                 QDir(to).absolutePath().toStdString(), from_png_);
 }
 
 bool GraphDocument::save_as(const QString& path, QString* error) {
@@ -189,12 +142,7 @@ bool GraphDocument::save_as(const QString& path, QString* error) {
       graph_.nodes = rebased.nodes;
     } else if (!is_modified() && !original_text_.empty()) {
       // Unedited: write exactly what was read (comments and formatting included).
-      QSaveFile f(absolute);
-      if (!f.open(QIODevice::WriteOnly) ||
-          f.write(original_text_.data(), qint64(original_text_.size())) != qint64(original_text_.size()) ||
-          !f.commit()) {
-        throw std::runtime_error("cannot save graph: " + f.errorString().toStdString());
-      }
+      ng::io::write_file_atomic(fs::path(QFile::encodeName(absolute).toStdString()), original_text_);
     } else {
       host::Graph copy = graph_;
       copy.source_file = absolute.toStdString();
@@ -241,13 +189,14 @@ bool GraphDocument::edit(const QString& label, const std::function<void(host::Gr
       }
     }
   }
-  undo_->push(new GraphEditCommand(this, label, state(), {work.nodes, work.editor}, merge_key));
+  undo_->push(new GraphEditCommand(this, label, state(), {work.nodes, work.editor, work.inputs}, merge_key));
   return true;
 }
 
 void GraphDocument::restore(const GraphState& s) {
   graph_.nodes = s.nodes;
   graph_.editor = s.editor;
+  graph_.inputs = s.inputs;
   revalidate();
   Q_EMIT changed();
 }
@@ -312,16 +261,7 @@ bool GraphDocument::remove(const std::vector<std::string>& nodes, const std::vec
                                                                          : tr("Delete %1 nodes").arg(nodes.size());
   return edit(label, [&](host::Graph& g) {
     for (const auto& l : links) g.disconnect(l.node, l.input);
-    for (const auto& n : nodes) g.remove_node(n);
-    // Seed modes of deleted nodes would linger in the file: drop them too.
-    auto modes = read_seed_modes(g.editor.extra_yaml);
-    bool pruned = false;
-    for (auto it = modes.begin(); it != modes.end();) {
-      const std::string owner = it->first.substr(0, it->first.find('.'));
-      if (!g.nodes.contains(owner)) { it = modes.erase(it); pruned = true; }
-      else ++it;
-    }
-    if (pruned) g.editor.extra_yaml = write_seed_modes(g.editor.extra_yaml, modes);
+    for (const auto& n : nodes) g.remove_node(n);  // also drops their seed modes and input targets
   });
 }
 
@@ -345,14 +285,7 @@ bool GraphDocument::rename_node(const std::string& from, const std::string& to, 
     return false;
   }
   return edit(tr("Rename %1 to %2").arg(QString::fromStdString(from), QString::fromStdString(to)), [&](host::Graph& g) {
-    if (!g.rename(from, to)) throw std::invalid_argument("rename refused");
-    auto modes = read_seed_modes(g.editor.extra_yaml);
-    std::map<std::string, std::string> renamed;
-    for (const auto& [k, v] : modes) {
-      const auto dot = k.find('.');
-      renamed[k.substr(0, dot) == from ? to + k.substr(dot) : k] = v;
-    }
-    if (renamed != modes) g.editor.extra_yaml = write_seed_modes(g.editor.extra_yaml, renamed);
+    if (!g.rename(from, to)) throw std::invalid_argument("rename refused");  // links, inputs, seed modes follow
   });
 }
 
@@ -373,105 +306,132 @@ std::vector<std::string> GraphDocument::paste_fragment(const std::string& yaml, 
     return {};
   }
   if (frag.nodes.empty()) return {};
-  // Top-left of the fragment's stored positions; unplaced nodes go in a diagonal run.
-  double left = 1e300, top = 1e300;
-  for (const auto& [id, p] : frag.editor.positions) { left = std::min(left, p.x); top = std::min(top, p.y); }
-  if (left > 1e299) left = top = 0;
-
   std::vector<std::string> added;
   edit(frag.nodes.size() == 1 ? tr("Paste node") : tr("Paste %1 nodes").arg(frag.nodes.size()), [&](host::Graph& g) {
+    const auto new_ids = host::merge_fragment(g, frag, rounded(anchor), keep_outside_links);
     added.clear();
-    std::map<std::string, std::string> new_id;
-    for (const auto& [id, node] : frag.nodes) {
-      new_id[id] = g.unique_id(id);
-      g.nodes.set(new_id[id], host::GraphNode{});  // reserve the id for the next unique_id()
-    }
-    int unplaced = 0;
-    for (const auto& [id, node] : frag.nodes) {
-      host::GraphNode copy;
-      copy.id = new_id[id];
-      copy.type = node.type;
-      copy.version = node.version;
-      for (auto [name, value] : node.params) {
-        value.location = {};
-        copy.params.set(name, value);
-      }
-      for (const auto& [port, link] : node.inputs) {
-        host::Link l;
-        l.output = link.output;
-        if (auto it = new_id.find(link.node); it != new_id.end()) l.node = it->second;
-        else if (keep_outside_links && g.nodes.contains(link.node)) l.node = link.node;
-        else continue;
-        copy.inputs.set(port, l);
-      }
-      g.nodes.set(copy.id, copy);
-      QPointF offset(unplaced * 30.0, unplaced * 30.0);
-      if (const auto* p = frag.editor.positions.find(id)) offset = QPointF(p->x - left, p->y - top);
-      else ++unplaced;
-      g.editor.positions.set(copy.id, rounded(anchor + offset));
-      added.push_back(copy.id);
-    }
-    auto modes = read_seed_modes(g.editor.extra_yaml);
-    const auto before = modes;
-    for (const auto& [k, v] : read_seed_modes(frag.editor.extra_yaml)) {
-      const auto dot = k.find('.');
-      if (auto it = new_id.find(k.substr(0, dot)); it != new_id.end()) modes[it->second + k.substr(dot)] = v;
-    }
-    if (modes != before) g.editor.extra_yaml = write_seed_modes(g.editor.extra_yaml, modes);
+    for (const auto& [id, node] : frag.nodes) added.push_back(new_ids.at(id));
   });
   return added;
 }
 
 std::string GraphDocument::copy_fragment(const std::vector<std::string>& nodes) const {
-  host::Graph frag;
   const auto shown = position_provider_ ? position_provider_() : std::map<std::string, host::Point>{};
-  std::map<std::string, std::string> modes;
-  const auto all_modes = read_seed_modes(graph_.editor.extra_yaml);
-  for (const auto& [id, node] : graph_.nodes) {
-    if (std::find(nodes.begin(), nodes.end(), id) == nodes.end()) continue;
-    frag.nodes.set(id, node);
-    if (const auto* p = graph_.editor.positions.find(id)) frag.editor.positions.set(id, *p);
-    else if (auto it = shown.find(id); it != shown.end()) frag.editor.positions.set(id, it->second);
-    for (const auto& [k, v] : all_modes)
-      if (k.substr(0, k.find('.')) == id) modes[k] = v;
-  }
-  frag.editor.extra_yaml = write_seed_modes({}, modes);
-  return yaml_of(frag);
+  return yaml_of(host::extract_fragment(graph_, nodes, shown));
 }
 
 SeedMode GraphDocument::seed_mode(const std::string& node, const std::string& param) const {
-  const auto modes = read_seed_modes(graph_.editor.extra_yaml);
-  auto it = modes.find(node + "." + param);
-  return it == modes.end() ? SeedMode::Fixed : seed_mode_from_name(QString::fromStdString(it->second));
+  const auto& modes = graph_.editor.seed_modes;
+  auto it = modes.find(node);
+  if (it == modes.end()) return SeedMode::Fixed;
+  auto p = it->second.find(param);
+  return p == it->second.end() ? SeedMode::Fixed : p->second;
 }
 
 bool GraphDocument::set_seed_mode(const std::string& node, const std::string& param, SeedMode mode) {
   return edit(tr("Seed mode of %1.%2").arg(QString::fromStdString(node), QString::fromStdString(param)),
               [&](host::Graph& g) {
-                auto modes = read_seed_modes(g.editor.extra_yaml);
-                if (mode == SeedMode::Fixed) modes.erase(node + "." + param);
-                else modes[node + "." + param] = seed_mode_name(mode).toStdString();
-                g.editor.extra_yaml = write_seed_modes(g.editor.extra_yaml, modes);
+                auto& modes = g.editor.seed_modes;
+                if (mode != SeedMode::Fixed) {
+                  modes[node][param] = mode;
+                } else if (auto it = modes.find(node); it != modes.end()) {
+                  it->second.erase(param);
+                  if (it->second.empty()) modes.erase(it);
+                }
               });
 }
 
 bool GraphDocument::advance_seeds() {
-  const auto modes = read_seed_modes(graph_.editor.extra_yaml);
+  const auto modes = graph_.editor.seed_modes;
   if (modes.empty()) return false;
+  auto has_mode = [&](const std::string& node, const std::string& param) {
+    auto it = modes.find(node);
+    return it != modes.end() && it->second.count(param) > 0;
+  };
   return edit(tr("Seeds after run"), [&](host::Graph& g) {
-    for (const auto& [key, mode_name] : modes) {
-      const auto dot = key.find('.');
-      const std::string node = key.substr(0, dot), param = key.substr(dot + 1);
+    for (const auto& [node, by_param] : modes) {
       const host::NodeType* t = node_type(node);
-      const ng::ParamSpec* spec = t ? t->spec.find_param(param) : nullptr;
-      if (!spec || spec->kind != ng::ParamKind::Seed) continue;
-      const auto values = params(node);
-      const int64_t current = std::get<int64_t>(values.at(param));
-      const SeedMode mode = seed_mode_from_name(QString::fromStdString(mode_name));
-      if (mode == SeedMode::Increment) g.set_param(node, param, ng::ParamValue(current + 1));
-      else if (mode == SeedMode::Random) g.set_param(node, param, ng::ParamValue(SeedEditor::random_seed()));
+      for (const auto& [param, mode] : by_param) {
+        const ng::ParamSpec* spec = t ? t->spec.find_param(param) : nullptr;
+        if (!spec || spec->kind != ng::ParamKind::Seed) continue;
+        const uint64_t current = std::get<uint64_t>(params(node).at(param));  // wraps at 2^64, as ComfyUI
+        if (mode == SeedMode::Increment) g.set_param(node, param, ng::ParamValue(uint64_t(current + 1)));
+        else if (mode == SeedMode::Random) g.set_param(node, param, ng::ParamValue(SeedEditor::random_seed()));
+      }
+    }
+    // An input's value is its first target's: keep the others equal to it.
+    for (const auto& [name, input] : g.inputs) {
+      if (input.to.empty()) continue;
+      const auto& first = input.to.front();
+      if (!has_mode(first.node, first.param)) continue;
+      if (const host::GraphNode* n = g.find(first.node); n && n->params.contains(first.param))
+        g.set_input(name, n->params.at(first.param));
     }
   });
+}
+
+// ------------------------------------------------------------------------------ graph inputs
+
+bool GraphDocument::set_input(const std::string& name, const ng::ParamValue& value) {
+  return edit(tr("Set input %1").arg(QString::fromStdString(name)),
+              [&](host::Graph& g) { g.set_input(name, host::Scalar::from(value)); }, "input:" + name);
+}
+
+std::string GraphDocument::expose_param(const std::string& node, const std::string& param) {
+  const host::NodeType* t = node_type(node);
+  if (!t || !t->spec.find_param(param)) return {};
+  std::string name = param;
+  for (int n = 2; graph_.inputs.contains(name); ++n) name = param + "_" + std::to_string(n);
+  host::GraphInput input;
+  input.name = name;
+  input.to.push_back({node, param, {}});
+  const bool done = edit(tr("Expose %1.%2 as input %3")
+                             .arg(QString::fromStdString(node), QString::fromStdString(param), QString::fromStdString(name)),
+                         [&](host::Graph& g) { g.inputs.set(name, input); });
+  return done ? name : std::string();
+}
+
+bool GraphDocument::unexpose_param(const std::string& node, const std::string& param) {
+  if (inputs_targeting(node, param).empty()) return false;
+  return edit(tr("Remove graph input of %1.%2").arg(QString::fromStdString(node), QString::fromStdString(param)),
+              [&](host::Graph& g) {
+                std::vector<std::string> emptied;
+                for (auto& [name, input] : g.inputs) {
+                  auto& to = input.to;
+                  to.erase(std::remove_if(to.begin(), to.end(),
+                                          [&](const host::InputTarget& t) { return t.node == node && t.param == param; }),
+                           to.end());
+                  if (to.empty()) emptied.push_back(name);
+                }
+                for (const auto& name : emptied) g.inputs.erase(name);
+              });
+}
+
+std::vector<std::string> GraphDocument::inputs_targeting(const std::string& node, const std::string& param) const {
+  std::vector<std::string> names;
+  for (const auto& [name, input] : graph_.inputs)
+    for (const auto& t : input.to)
+      if (t.node == node && t.param == param) {
+        names.push_back(name);
+        break;
+      }
+  return names;
+}
+
+QString GraphDocument::input_problem(const std::string& name) const {
+  auto q = [](const std::string& s) { return QString::fromStdString(s); };
+  const host::GraphInput* input = graph_.inputs.find(name);
+  if (!input) return tr("There is no graph input '%1'.").arg(q(name));
+  if (input->to.empty()) return tr("Input '%1' sets no parameter.").arg(q(name));
+  const host::InputTarget& t = input->to.front();
+  const host::GraphNode* n = graph_.find(t.node);
+  if (!n) return tr("It sets %1.%2, but there is no node '%1'.").arg(q(t.node), q(t.param));
+  const host::NodeType* type = node_type(t.node);
+  if (!type) return tr("It sets %1.%2, but no loaded plugin provides '%3', so the parameter is unknown.")
+                 .arg(q(t.node), q(t.param), q(n->type));
+  if (!type->spec.find_param(t.param))
+    return tr("It sets %1.%2, but '%1' (%3) has no parameter '%2'.").arg(q(t.node), q(t.param), q(n->type));
+  return {};
 }
 
 // ------------------------------------------------------------------------------ queries

@@ -27,10 +27,13 @@ struct NodeType;
 
 namespace ng::editor {
 
-/// The parts of a Graph that edits change (what an undo step restores).
+/// The parts of a Graph that edits change (what an undo step restores). Graph inputs are
+/// part of it: renaming or deleting a node rewrites their targets, and undo must put
+/// them back with the node.
 struct GraphState {
   host::OrderedMap<host::GraphNode> nodes;
   host::EditorSection editor;
+  host::OrderedMap<host::GraphInput> inputs;
 };
 
 /// An input port of a node ("sample", "latent"), the target of a link.
@@ -99,8 +102,26 @@ class GraphDocument : public QObject {
   /// Seed "after run" modes, kept in the editor section (`seed_modes: {node.param: mode}`).
   SeedMode seed_mode(const std::string& node, const std::string& param) const;
   bool set_seed_mode(const std::string& node, const std::string& param, SeedMode mode);
-  /// Applies every seed's after-run mode (increment / new random value) as one step.
+  /// Applies every seed's after-run mode (increment / new random value) as one step. A
+  /// graph input whose first target advanced carries the new value to its other targets.
   bool advance_seeds();
+
+  // ---- graph inputs (`inputs:` in the file) ------------------------------------------
+  /// Sets graph input `name` on all its targets, as one undo step (consecutive edits of
+  /// the same input, e.g. a slider drag, fold into one). False when nothing changed.
+  bool set_input(const std::string& name, const ng::ParamValue& value);
+  /// Declares a new graph input setting `node`.`param`, named after the parameter and
+  /// made unique ("seed", "seed_2", ...). Returns its name ("" when the node has no such
+  /// parameter).
+  std::string expose_param(const std::string& node, const std::string& param);
+  /// Removes `node`.`param` from every input that targets it; an input left without
+  /// targets goes too. One undo step; false when no input targeted it.
+  bool unexpose_param(const std::string& node, const std::string& param);
+  /// Names of the inputs that set `node`.`param`, in file order.
+  std::vector<std::string> inputs_targeting(const std::string& node, const std::string& param) const;
+  /// Why input `name` cannot be edited here ("" = it can): its first target's node is
+  /// missing, of an unknown type, or has no such parameter.
+  QString input_problem(const std::string& name) const;
 
   // ---- queries -----------------------------------------------------------------------
   /// The installed type of a node, or nullptr (unknown type or node).
@@ -134,7 +155,7 @@ class GraphDocument : public QObject {
 
   /// Replaces the nodes and editor section (used by undo commands).
   void restore(const GraphState& state);
-  GraphState state() const { return {graph_.nodes, graph_.editor}; }
+  GraphState state() const { return {graph_.nodes, graph_.editor, graph_.inputs}; }
 
  Q_SIGNALS:
   /// The graph changed (edit, undo, redo, open, new).

@@ -3,6 +3,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -63,6 +64,7 @@ void Inspector::set_node(const std::string& node) {
 void Inspector::clear_body() {
   editors_.clear();
   reset_buttons_.clear();
+  param_labels_.clear();
   title_ = subtitle_ = inputs_label_ = nullptr;
   id_edit_ = nullptr;
   while (QLayoutItem* item = body_->takeAt(0)) {
@@ -181,9 +183,17 @@ void Inspector::rebuild() {
       h->addWidget(reset, 0, Qt::AlignTop);
       reset_buttons_[p.name] = reset;
       auto* label = new QLabel(q(p.name));
-      label->setToolTip(editor->toolTip());
+      label->setToolTip(editor->toolTip() + tr("<br><i>Right-click to expose it as a graph input.</i>"));
+      label->setContextMenuPolicy(Qt::CustomContextMenu);
+      label->setTextFormat(Qt::RichText);
+      param_labels_[p.name] = label;
       form->addRow(label, row);
       const std::string name = p.name;
+      connect(label, &QWidget::customContextMenuRequested, this, [this, name, label](const QPoint& pos) {
+        QMenu menu(this);
+        fill_param_menu(&menu, name);
+        menu.exec(label->mapToGlobal(pos));
+      });
       connect(editor, &ParamEditor::edited, this, [this, name](const ng::ParamValue& v) {
         doc_->set_param(node_, name, v);
       });
@@ -198,6 +208,27 @@ void Inspector::rebuild() {
   }
   body_->addStretch();
   refresh();
+}
+
+void Inspector::fill_param_menu(QMenu* menu, const std::string& param) {
+  const std::string node = node_;
+  const auto inputs = doc_->inputs_targeting(node, param);
+  if (inputs.empty()) {
+    QAction* expose = menu->addAction(tr("Expose as graph input"));
+    expose->setObjectName(QStringLiteral("expose_input"));
+    expose->setToolTip(tr("Lists %1.%2 in the Graph inputs form and lets `noisegraph run` set it by name")
+                           .arg(q(node), q(param)));
+    connect(expose, &QAction::triggered, this, [this, node, param] {
+      const std::string name = doc_->expose_param(node, param);
+      if (!name.empty()) Q_EMIT status_message(tr("%1.%2 is now graph input '%3'").arg(q(node), q(param), q(name)));
+    });
+  } else {
+    QStringList names;
+    for (const auto& n : inputs) names << q(n);
+    QAction* remove = menu->addAction(tr("Remove graph input %1").arg(names.join(QStringLiteral(", "))));
+    remove->setObjectName(QStringLiteral("unexpose_input"));
+    connect(remove, &QAction::triggered, this, [this, node, param] { doc_->unexpose_param(node, param); });
+  }
 }
 
 void Inspector::refresh() {
@@ -237,6 +268,12 @@ void Inspector::refresh() {
     editor->set_error(doc_->param_problem(node_, name));
     if (auto* seed = qobject_cast<SeedEditor*>(editor)) seed->set_mode(doc_->seed_mode(node_, name));
     reset_buttons_[name]->setVisible(n->params.contains(name));
+    // A parameter a graph input sets says so next to its name.
+    const auto inputs = doc_->inputs_targeting(node_, name);
+    QLabel* label = param_labels_[name];
+    label->setText(inputs.empty() ? q(name).toHtmlEscaped()
+                                  : QStringLiteral("%1 <span style='color:#9aa0a8; font-size:8pt'>⇠ %2</span>")
+                                        .arg(q(name).toHtmlEscaped(), q(inputs.front()).toHtmlEscaped()));
   }
 }
 

@@ -11,6 +11,7 @@
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QVBoxLayout;
 
 namespace ng::editor {
@@ -28,6 +29,9 @@ class Inspector : public QWidget {
   const std::string& node() const { return node_; }
   /// The editor of a parameter of the shown node (nullptr when none).
   ParamEditor* editor_for(const std::string& param) const;
+  /// Adds the actions of a parameter's context menu (right-click on its name): "Expose
+  /// as graph input", or "Remove graph input" when an input already sets it.
+  void fill_param_menu(QMenu* menu, const std::string& param);
 
  public Q_SLOTS:
   /// Re-reads values and problems from the document (rebuilds if the node's type changed).
@@ -51,6 +55,7 @@ class Inspector : public QWidget {
   QLabel* inputs_label_ = nullptr;
   std::map<std::string, ParamEditor*> editors_;
   std::map<std::string, QWidget*> reset_buttons_;
+  std::map<std::string, QLabel*> param_labels_;
 };
 
 }  // namespace ng::editor

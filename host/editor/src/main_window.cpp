@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QUndoStack>
@@ -33,6 +34,7 @@
 #include "node_item.hpp"
 #include "server_run.hpp"
 #include "noisegraph/host/output_dir.hpp"
+#include "inputs_panel.hpp"
 #include "inspector.hpp"
 #include "node_search_popup.hpp"
 #include "noisegraph/host/executor.hpp"
@@ -67,6 +69,7 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
   view_ = new GraphView(scene_);
   setCentralWidget(view_);
   inspector_ = new Inspector(doc_);
+  inputs_ = new InputsPanel(doc_);
   palette_ = new Palette(registry_);
   preview_ = new PreviewPanel;
   problems_ = new ProblemsPanel;
@@ -116,8 +119,17 @@ MainWindow::MainWindow(const host::PluginRegistry& registry, QWidget* parent)
     progress_->setVisible(false);
     run_label_->clear();
     inspector_->set_node({});
+    // A graph with inputs opens on its form: that is what a user of the graph changes.
+    raise_dock(doc_->graph().inputs.empty() ? "dock_inspector" : "dock_inputs");
   });
   connect(inspector_, &Inspector::status_message, this, [this](const QString& t) { status(t); });
+  connect(inputs_, &InputsPanel::status_message, this, [this](const QString& t) { status(t); });
+  connect(inputs_, &InputsPanel::node_activated, this, [this](const QString& node) {
+    if (NodeItem* item = scene_->node_item(node.toStdString())) {
+      scene_->select_nodes({node.toStdString()});
+      view_->centerOn(item);
+    }
+  });
   connect(preview_, &PreviewPanel::status_message, this, [this](const QString& t) { status(t); });
   connect(doc_->undo_stack(), &QUndoStack::indexChanged, this, [this] { update_actions(); });
   connect(scene_, &QGraphicsScene::selectionChanged, this, [this] { on_selection_changed(); });
@@ -205,6 +217,7 @@ MainWindow::~MainWindow() {
   delete view_;
   delete scene_;
   delete inspector_;
+  delete inputs_;
   delete doc_;
 }
 
@@ -342,6 +355,11 @@ void MainWindow::build_docks() {
   tabifyDockWidget(probs, log);
   probs->raise();
   splitDockWidget(insp, prev, Qt::Vertical);
+  // After the split: splitting a tabbed dock would add the Result as a third tab.
+  auto* inputs = dock("dock_inputs", tr("Graph inputs"), inputs_, Qt::RightDockWidgetArea);
+  tabifyDockWidget(insp, inputs);
+  insp->raise();
+  setTabPosition(Qt::RightDockWidgetArea, QTabWidget::North);  // the tabs read as the panel's title
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 }
@@ -355,6 +373,11 @@ void MainWindow::size_docks() {
   resizeDocks({pal, insp}, {220, 330}, Qt::Horizontal);
   resizeDocks({insp, prev}, {height() / 2, height() / 2}, Qt::Vertical);
   resizeDocks({probs}, {120}, Qt::Vertical);
+}
+
+void MainWindow::raise_dock(const char* name) {
+  // Picks the dock's tab; a dock the user closed stays closed.
+  if (auto* d = findChild<QDockWidget*>(QString::fromLatin1(name))) d->raise();
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
@@ -576,6 +599,7 @@ bool MainWindow::open_dropped(const QMimeData* mime) {
 
 void MainWindow::on_selection_changed() {
   const auto nodes = scene_->selected_nodes();
+  if (nodes.size() == 1 && nodes.front() != inspector_->node()) raise_dock("dock_inspector");
   if (nodes.size() == 1) inspector_->set_node(nodes.front());
   else if (nodes.empty() && doc_->graph().find(inspector_->node()) == nullptr) inspector_->set_node({});
   else if (nodes.size() > 1) inspector_->set_node({});

@@ -27,6 +27,7 @@ class ServerRunController;
 class GraphDocument;
 class GraphScene;
 class GraphView;
+class InputsPanel;
 class Inspector;
 class NodeSearchPopup;
 class Palette;
@@ -44,6 +45,8 @@ class MainWindow : public QMainWindow {
   GraphScene* scene() const { return scene_; }
   GraphView* view() const { return view_; }
   Inspector* inspector() const { return inspector_; }
+  /// The "Graph inputs" dock's form.
+  InputsPanel* inputs_panel() const { return inputs_; }
   Palette* palette() const { return palette_; }
   PreviewPanel* preview() const { return preview_; }
   ProblemsPanel* problems() const { return problems_; }
@@ -94,6 +97,8 @@ class MainWindow : public QMainWindow {
   void build_actions();
   void build_docks();
   void size_docks();
+  /// Brings a dock to the front of its tab group ("dock_inspector", "dock_inputs").
+  void raise_dock(const char* name);
   void build_menus_and_toolbar();
   void update_title();
   void update_actions();
@@ -120,6 +125,7 @@ class MainWindow : public QMainWindow {
   GraphScene* scene_;
   GraphView* view_;
   Inspector* inspector_;
+  InputsPanel* inputs_;
   Palette* palette_;
   PreviewPanel* preview_;
   ProblemsPanel* problems_;

@@ -433,20 +433,7 @@ QString stored_path(const QString& absolute, const QString& graph_dir) {
   return rel.startsWith(QLatin1String("../../../")) ? absolute : rel;
 }
 
-QString seed_mode_name(SeedMode mode) {
-  switch (mode) {
-    case SeedMode::Fixed: return QStringLiteral("fixed");
-    case SeedMode::Increment: return QStringLiteral("increment");
-    case SeedMode::Random: return QStringLiteral("random");
-  }
-  return QStringLiteral("fixed");
-}
-
-SeedMode seed_mode_from_name(const QString& name) {
-  if (name == QLatin1String("increment")) return SeedMode::Increment;
-  if (name == QLatin1String("random")) return SeedMode::Random;
-  return SeedMode::Fixed;
-}
+QString seed_mode_name(SeedMode mode) { return QString::fromLatin1(host::to_string(mode)); }
 
 ParamEditor::ParamEditor(const ng::ParamSpec& spec, QWidget* parent) : QWidget(parent), spec_(spec) {
   setToolTip(tooltip_for(spec_));
@@ -521,7 +508,7 @@ SeedEditor::SeedEditor(const ng::ParamSpec& spec, QWidget* parent)
   auto* row = new QWidget;
   auto* h = new QHBoxLayout(row);
   h->setContentsMargins(0, 0, 0, 0);
-  edit_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,18}")), edit_));
+  edit_->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), edit_));
   h->addWidget(edit_, 2);
   auto* dice = new QToolButton;
   dice->setIcon(dice_icon());
@@ -542,17 +529,21 @@ SeedEditor::SeedEditor(const ng::ParamSpec& spec, QWidget* parent)
 }
 
 void SeedEditor::set_value(const ng::ParamValue& value) {
-  const QString text = QString::number(value_or<int64_t>(value, 0));
+  const QString text = QString::number(value_or<uint64_t>(value, 0));
   if (edit_->text() != text) edit_->setText(text);
 }
 
-ng::ParamValue SeedEditor::value() const { return int64_t{edit_->text().toLongLong()}; }
+ng::ParamValue SeedEditor::value() const {
+  bool ok = false;
+  const qulonglong v = edit_->text().toULongLong(&ok);  // 20 digits may exceed 2^64-1: keep 0 then
+  return uint64_t{ok ? v : 0};
+}
 
 void SeedEditor::set_mode(SeedMode mode) { mode_->setCurrentIndex(mode_->findData(int(mode))); }
 
 SeedMode SeedEditor::mode() const { return SeedMode(mode_->currentData().toInt()); }
 
-int64_t SeedEditor::random_seed() { return int64_t(QRandomGenerator::global()->generate()); }
+uint64_t SeedEditor::random_seed() { return QRandomGenerator::global()->generate64(); }
 
 QWidget* SeedEditor::field() const { return edit_; }
 

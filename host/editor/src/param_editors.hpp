@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "noisegraph/node.hpp"
+#include <noisegraph/host/graph.hpp>
 
 class QComboBox;
 class QLabel;
@@ -15,10 +16,9 @@ class QLineEdit;
 namespace ng::editor {
 
 /// What to do with a seed after each successful run (as in ComfyUI's "control after
-/// generate"). Stored per node and parameter in the graph's editor section.
-enum class SeedMode { Fixed, Increment, Random };
+/// generate"): typed data of the graph's editor section (host::EditorSection::seed_modes).
+using SeedMode = host::SeedMode;
 QString seed_mode_name(SeedMode mode);               ///< "fixed", "increment", "random"
-SeedMode seed_mode_from_name(const QString& name);   ///< unknown names -> Fixed
 
 /// Base of the generated editors. set_value() never emits edited(); user changes do.
 class ParamEditor : public QWidget {
@@ -78,7 +78,7 @@ class SeedEditor : public ParamEditor {
   void set_mode(SeedMode mode);
   SeedMode mode() const;
   /// A fresh seed in [0, 2^32) (fits every sampler's generator and reads well).
-  static int64_t random_seed();
+  static uint64_t random_seed();
 
  Q_SIGNALS:
   void mode_changed(ng::editor::SeedMode mode);

@@ -10,6 +10,8 @@ QString format_param(const ng::ParamValue& value, int max_chars) {
   QString text;
   if (auto* i = std::get_if<int64_t>(&value)) {
     text = QString::number(*i);
+  } else if (auto* u = std::get_if<uint64_t>(&value)) {
+    text = QString::number(*u);
   } else if (auto* d = std::get_if<double>(&value)) {
     // Shortest text that reads back to the same double, but at most 6 significant digits
     // for display.

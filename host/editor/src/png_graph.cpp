@@ -2,7 +2,10 @@
 
 #include <QFile>
 #include <QFileInfo>
-#include <QImageReader>
+#include <QObject>
+
+#include <noisegraph/error.hpp>
+#include <noisegraph/io/png.hpp>
 
 namespace ng::editor {
 
@@ -13,23 +16,26 @@ bool looks_like_png(const QString& path) {
 }
 
 std::optional<std::string> graph_from_png(const QString& path, QString* error) {
-  QImageReader reader(path);
-  if (!reader.canRead()) {
-    if (error) *error = QObject::tr("%1 is not a readable image (%2).").arg(path, reader.errorString());
+  // The SDK's reader keeps each text chunk verbatim (newlines included) and checks the
+  // whole file without keeping its pixels.
+  ng::io::PngReadOptions options;
+  options.pixels = false;
+  std::map<std::string, std::string> text;
+  try {
+    text = ng::io::read_png(std::filesystem::path(QFile::encodeName(path).toStdString()), options).text;
+  } catch (const ng::Error& e) {
+    if (error) *error = QObject::tr("%1 is not a readable PNG image (%2).").arg(path, QString::fromStdString(e.what()));
     return std::nullopt;
   }
-  // QImageReader::text() folds newlines (it goes through the handler's one-line
-  // description); the decoded image keeps each chunk verbatim.
-  const QImage image = reader.read();
-  const QString text = image.text(QString::fromLatin1(kPngGraphKey));
-  if (text.isEmpty()) {
+  const auto it = text.find(kPngGraphKey);
+  if (it == text.end() || it->second.empty()) {
     if (error)
       *error = QObject::tr("%1 has no embedded graph (no \"%2\" text chunk). Images saved by image.save with "
                            "embed_graph on carry one.")
                    .arg(QFileInfo(path).fileName(), QString::fromLatin1(kPngGraphKey));
     return std::nullopt;
   }
-  return text.toStdString();
+  return it->second;
 }
 
 }  // namespace ng::editor

@@ -14,8 +14,8 @@ inline constexpr const char* kPngGraphKey = "noisegraph";
 /// True when `path` starts with the PNG signature (whatever its extension).
 bool looks_like_png(const QString& path);
 
-/// The YAML embedded in the PNG at `path` (read via QImage::text: QImageReader::text
-/// would fold its newlines), or nullopt with the reason in `error`.
+/// The YAML embedded in the PNG at `path` (read with ng::io::read_png, text chunks
+/// verbatim), or nullopt with the reason in `error`.
 std::optional<std::string> graph_from_png(const QString& path, QString* error = nullptr);
 
 }  // namespace ng::editor

@@ -2,6 +2,7 @@
 
 #include <noisegraph/host/graph_io.hpp>
 #include <noisegraph/host/path_rule.hpp>
+#include <noisegraph/host/plan.hpp>
 #include <noisegraph/host/validate.hpp>
 
 namespace ng::server {
@@ -24,24 +25,18 @@ SubmitResult fail(std::string type, std::string message, json::Value problems = 
   return r;
 }
 
-// "node.param" = value, as --set does: the value is read like an unquoted YAML scalar.
-std::string apply_set(host::Graph& g, const host::PluginRegistry& registry, const std::string& key, const std::string& value) {
-  const auto dot = key.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == key.size()) return "'" + key + "' is not NODE.PARAM";
-  const std::string node = key.substr(0, dot), param = key.substr(dot + 1);
-  host::GraphNode* n = g.find(node);
-  if (!n) return "the graph has no node '" + node + "'";
-  if (const host::NodeType* t = registry.find(n->type); t && !t->spec.find_param(param))
-    return "node '" + node + "' (" + n->type + ") has no parameter '" + param + "'";
-  g.set_param(node, param, host::Scalar(value));
-  return {};
+// A JSON value as parameter text: strings as they are, numbers and booleans as JSON writes them.
+std::optional<std::string> value_text(const json::Value& value) {
+  if (value.is_string()) return value.as_string();
+  if (value.is_number() || value.is_bool()) return json::dump(value);
+  return std::nullopt;
 }
 
 }  // namespace
 
 SubmitResult parse_submission(const std::string& body, const host::PluginRegistry& registry, const Sandbox& sandbox) {
   std::string yaml = body, client = "anonymous";
-  json::Value sets;
+  json::Value sets, inputs;
   const auto first = body.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return fail("invalid_prompt", "empty request body: send a graph (YAML) or {\"prompt\": ...}");
   if (body[first] == '{') {
@@ -58,6 +53,7 @@ SubmitResult parse_submission(const std::string& body, const host::PluginRegistr
     else return fail("invalid_prompt", "\"prompt\" must be the graph as YAML text or a JSON object");
     if (const auto* c = v.find("client_id"); c && c->is_string()) client = c->as_string();
     if (const auto* s = v.find("set")) sets = *s;
+    if (const auto* in = v.find("inputs")) inputs = *in;
   }
   if (client.empty() || client.size() > 128 || host::has_control_char(client))
     return fail("invalid_prompt", "client_id must be 1 to 128 printable characters");
@@ -69,31 +65,48 @@ SubmitResult parse_submission(const std::string& body, const host::PluginRegistr
   } catch (const std::exception& e) {
     return fail("invalid_graph", e.what());
   }
-  auto set_one = [&](const std::string& key, const json::Value& value) -> std::string {
-    std::string text;
-    if (value.is_string()) text = value.as_string();
-    else if (value.is_number() || value.is_bool()) text = json::dump(value);
-    else return "value of '" + key + "' must be a string, number or boolean";
-    return apply_set(g, registry, key, text);
+  g.source_file = sandbox.graph_dir / "prompt.yaml";
+  SubmitResult r;
+  r.job.id = new_job_id();
+  // One plan, as the CLI makes it: the graph's values typed once, the request's values
+  // typed into it with the same checks.
+  const host::PathRoots roots = sandbox.roots(sandbox.output_store / r.job.id);
+  host::Plan plan = host::make_plan(std::move(g), registry, roots);
+  auto set_one = [&](const std::string& key, const json::Value& value) -> std::optional<host::Problem> {
+    const auto text = value_text(value);
+    if (!text) return host::Problem{"set " + key, 0, 0, {}, "param_type", "the value must be a string, number or boolean", {}};
+    const auto dot = key.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == key.size())
+      return host::Problem{"set " + key, 0, 0, {}, "structure", "'" + key + "' is not NODE.PARAM", {}};
+    return plan.set_param_text(key.substr(0, dot), key.substr(dot + 1), *text, "set " + key);
+  };
+  auto refused = [&](const char* type, const host::Problem& p) {
+    return fail(type, host::format_problem(p), json::Array{problem_json(p)});
   };
   if (sets.is_object()) {
     for (const auto& [k, v] : sets.as_object())
-      if (auto e = set_one(k, v); !e.empty()) return fail("invalid_override", "set " + k + ": " + e);
+      if (auto p = set_one(k, v)) return refused("invalid_override", *p);
   } else if (sets.is_array()) {
     for (const auto& s : sets.as_array()) {
       if (!s.is_string() || s.as_string().find('=') == std::string::npos)
         return fail("invalid_override", "\"set\" entries must be \"NODE.PARAM=VALUE\"");
       const std::string& t = s.as_string();
       const auto eq = t.find('=');
-      if (auto e = set_one(t.substr(0, eq), json::Value(t.substr(eq + 1))); !e.empty()) return fail("invalid_override", "set " + t + ": " + e);
+      if (auto p = set_one(t.substr(0, eq), json::Value(t.substr(eq + 1)))) return refused("invalid_override", *p);
     }
   } else if (!sets.is_null()) {
     return fail("invalid_override", "\"set\" must be an object {\"node.param\": value} or a list of \"node.param=value\"");
   }
-  g.source_file = sandbox.graph_dir / "prompt.yaml";
-  SubmitResult r;
-  r.job.id = new_job_id();
-  const auto problems = host::validate(g, registry, sandbox.roots(sandbox.output_store / r.job.id));
+  if (inputs.is_object()) {
+    for (const auto& [name, v] : inputs.as_object()) {
+      const auto text = value_text(v);
+      if (!text) return fail("invalid_input", "input " + name + ": the value must be a string, number or boolean");
+      if (auto p = plan.set_input(name, *text, "input " + name)) return refused("invalid_input", *p);
+    }
+  } else if (!inputs.is_null()) {
+    return fail("invalid_input", "\"inputs\" must be an object {\"name\": value} (the graph's declared inputs)");
+  }
+  const auto& problems = plan.problems;
   if (!problems.empty()) {
     json::Array list;
     std::string text;
@@ -104,8 +117,8 @@ SubmitResult parse_submission(const std::string& body, const host::PluginRegistr
     return fail("invalid_graph", text + (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""),
                 json::Value(std::move(list)));
   }
+  r.job.graph_yaml = host::to_yaml(plan.graph);
   r.job.client_id = client;
-  r.job.graph_yaml = host::to_yaml(g);
   r.job.timings = json::Object{{"queued_at", now_ms()}};
   return r;
 }

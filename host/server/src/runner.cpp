@@ -2,8 +2,8 @@
 #include "noisegraph/server/runner.hpp"
 
 #include <ATen/ATen.h>
-#include <QtCore/QBuffer>
-#include <QtGui/QImage>
+#include <QtCore/QByteArray>
+#include <noisegraph/io/png.hpp>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,19 +32,14 @@ namespace {
 std::string preview_png(const at::Tensor& preview) {
   at::Tensor t = preview.detach().to(at::kCPU).to(at::kFloat);
   if (t.dim() == 4) t = t[0];
-  if (t.dim() != 3 || t.size(0) < 1 || t.size(1) > 2048 || t.size(2) > 2048) return {};
+  if (t.dim() != 3 || t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1 || t.size(1) > 2048 || t.size(2) > 2048)
+    return {};
   if (t.size(0) != 1 && t.size(0) != 3) {  // a latent: its channel mean, stretched to [0,1]
     t = t.mean(0, true);
     t = (t - t.min()) / (t.max() - t.min()).clamp_min(1e-6);
   }
-  t = (t.clamp(0, 1) * 255).round().to(at::kByte).permute({1, 2, 0}).contiguous();
-  const int h = int(t.size(0)), w = int(t.size(1)), c = int(t.size(2));
-  QImage img(w, h, c == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-  for (int y = 0; y < h; ++y) memcpy(img.scanLine(y), t[y].data_ptr(), size_t(w * c));
-  QByteArray bytes;
-  QBuffer buf(&bytes);
-  buf.open(QIODevice::WriteOnly);
-  img.save(&buf, "PNG");
+  const std::string png = ng::io::encode_png(t);
+  const QByteArray bytes = QByteArray::fromRawData(png.data(), qsizetype(png.size()));
   return bytes.toBase64().toStdString();
 }
 

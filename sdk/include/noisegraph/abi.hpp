@@ -19,7 +19,7 @@
 /// LibTorch version the including code is compiled against.
 #define NOISEGRAPH_TORCH_VERSION TORCH_VERSION
 
-#define NOISEGRAPH_SDK_ABI 2
+#define NOISEGRAPH_SDK_ABI 3
 
 #define NG_STRINGIFY_IMPL(x) #x
 #define NG_STRINGIFY(x) NG_STRINGIFY_IMPL(x)

@@ -61,9 +61,10 @@ enum class ParamKind { Int, Float, Bool, String, Enum, Seed, Path };
 /// checked (the node decides whether it needs one).
 enum class PathRole { ReadFile, ReadFolder, ReadFileOrFolder, WriteFile, WriteFolder };
 
-/// A parameter's value. Int and Seed hold int64_t, Float holds double, Bool holds bool,
-/// String, Enum and Path hold std::string.
-using ParamValue = std::variant<int64_t, double, bool, std::string>;
+/// A parameter's value. Int holds int64_t, Seed holds uint64_t (0 to 2^64-1, as ComfyUI
+/// allows), Float holds double, Bool holds bool, String, Enum and Path hold std::string.
+/// param_types.hpp reads and writes them as text (the one type table of the project).
+using ParamValue = std::variant<int64_t, double, bool, std::string, uint64_t>;
 
 struct ParamSpec {
   std::string name;
@@ -162,11 +163,10 @@ class NodeSpec {
     params_.back().choices = std::move(choices);
     return *this;
   }
-  /// A random seed (non-negative integer); editors offer "randomise".
-  NodeSpec& seed_param(std::string name, int64_t value = 0) {
-    add_param(std::move(name), ParamKind::Seed, value);
-    params_.back().min = 0;
-    return *this;
+  /// A random seed, an unsigned 64-bit integer; editors offer "randomise" and the CLI
+  /// `--seed random`.
+  NodeSpec& seed_param(std::string name, uint64_t value = 0) {
+    return add_param(std::move(name), ParamKind::Seed, value);
   }
   /// A file the node reads, resolved relative to the graph file (then the model search
   /// path). The host refuses values naming no regular file before the node runs.
@@ -308,7 +308,7 @@ class NodeCall {
   std::string string_input(const std::string& name) const { return get<std::string>(name); }
 
   int64_t param_int(const std::string& name) const { return param<int64_t>(name); }
-  uint64_t param_seed(const std::string& name) const { return uint64_t(param<int64_t>(name)); }
+  uint64_t param_seed(const std::string& name) const { return param<uint64_t>(name); }
   double param_float(const std::string& name) const {
     const auto& v = param_value(name);
     if (auto* i = std::get_if<int64_t>(&v)) return double(*i);

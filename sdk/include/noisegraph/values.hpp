@@ -55,11 +55,24 @@ struct ConditioningEntry {
   at::Tensor mask;           ///< optional [1,1,H,W] in [0,1]: restrict to a soft region
   double start = 0.0;        ///< apply from this fraction of the schedule (0 = first step)
   double end = 1.0;          ///< ... until this fraction (1 = last step)
+  /// Prompt row: -1 = every image of the batch; k >= 0 = only the images of row k. A
+  /// CONDITIONING whose entries name rows 0..R-1 splits the batch into R equal consecutive
+  /// groups (B must be a multiple of R): "ten prompts, one image row each".
+  int64_t row = -1;
 };
 
 /// CONDITIONING: a list of entries. Several entries are combined by the guider (composable
-/// diffusion, regions); an empty list means "unconditional".
+/// diffusion, regions); an empty list means "unconditional". Entries with a `row` apply to
+/// that row's images only (see prompt_rows()).
 using Conditioning = std::vector<ConditioningEntry>;
+
+/// Number of prompt rows of `c`: 1 + the largest ConditioningEntry::row, or 0 when no
+/// entry names a row (every entry applies to every image).
+inline int64_t prompt_rows(const Conditioning& c) {
+  int64_t rows = 0;
+  for (const auto& e : c) rows = e.row + 1 > rows ? e.row + 1 : rows;
+  return rows;
+}
 
 /// A value on a port. Which alternative is held follows from the port type (types.hpp):
 /// IMAGE, MASK and SIGMAS hold at::Tensor; LATENT holds Latent; CONDITIONING holds

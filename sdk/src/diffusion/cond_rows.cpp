@@ -30,6 +30,37 @@ double fraction_if_needed(const ModelSampling& sampling, const at::Tensor& sigma
   return 0.0;
 }
 
+at::Tensor predict_by_row(const at::Tensor& x, const at::Tensor& sigma, const std::vector<const Conditioning*>& lists,
+                          const GroupPredict& predict) {
+  int64_t rows = 0;
+  for (const auto* list : lists) {
+    const int64_t r = prompt_rows(*list);
+    if (r > 0 && rows > 0 && r != rows)
+      throw Error("conditioning with " + std::to_string(rows) + " prompt rows meets one with " + std::to_string(r) +
+                  "; give every input the same number of rows, or one prompt for all rows");
+    if (r > 0) rows = r;
+  }
+  if (rows == 0) return predict(x, sigma, lists);
+  const int64_t B = x.size(0);
+  if (B % rows != 0)
+    throw Error("a batch of " + std::to_string(B) + " image(s) cannot be split into " + std::to_string(rows) +
+                " prompt rows; use a batch that is a multiple of " + std::to_string(rows));
+  const int64_t per_row = B / rows;
+  std::vector<at::Tensor> out;
+  out.reserve(size_t(rows));
+  for (int64_t g = 0; g < rows; ++g) {
+    std::vector<Conditioning> group(lists.size());
+    std::vector<const Conditioning*> group_lists;
+    for (size_t i = 0; i < lists.size(); ++i) {
+      for (const auto& e : *lists[i])
+        if (e.row < 0 || e.row == g) group[i].push_back(e);
+      group_lists.push_back(&group[i]);
+    }
+    out.push_back(predict(x.narrow(0, g * per_row, per_row), sigma.narrow(0, g * per_row, per_row), group_lists));
+  }
+  return at::cat(out, 0);
+}
+
 bool active(const ConditioningEntry& e, double fraction) {
   return fraction >= e.start && fraction <= e.end;
 }

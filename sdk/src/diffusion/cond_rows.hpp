@@ -3,11 +3,26 @@
 #pragma once
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <vector>
 
 #include "noisegraph/diffusion/guider.hpp"
 
 namespace ng::diffusion::detail {
+
+/// A guider's prediction for one group of images: x and sigma [b] of the group, and the
+/// conditioning lists restricted to the group's entries.
+using GroupPredict =
+    std::function<at::Tensor(const at::Tensor& x, const at::Tensor& sigma, const std::vector<const Conditioning*>& lists)>;
+
+/// Prompt rows (values.hpp, ConditioningEntry::row): when no entry of `lists` names a row,
+/// one call of `predict` for the whole batch. Otherwise the batch [B] splits into R equal
+/// consecutive groups, R = the lists' row count (each list has R rows or none), and group
+/// g is predicted with the entries of row g plus those for every row. Each group is the
+/// same computation as a graph with one prompt per sampler, so rows do not depend on
+/// how many other rows share the batch. sigma must be [B] (sigma_rows()).
+at::Tensor predict_by_row(const at::Tensor& x, const at::Tensor& sigma, const std::vector<const Conditioning*>& lists,
+                          const GroupPredict& predict);
 
 /// sigma as [B] in x's dtype and device (a 0-dim sigma is expanded).
 at::Tensor sigma_rows(const at::Tensor& sigma, const at::Tensor& x);

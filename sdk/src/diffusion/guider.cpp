@@ -30,15 +30,18 @@ Guider::~Guider() = default;
 BasicGuider::BasicGuider(std::shared_ptr<Denoiser> model, Conditioning positive)
     : Guider(std::move(model)), positive_(std::move(positive)) {}
 
-at::Tensor BasicGuider::predict(const at::Tensor& x, const at::Tensor& sigma, const GuideStep&) {
-  const auto s = detail::sigma_rows(sigma, x);
-  const double frac = detail::fraction_if_needed(sampling(), s, {&positive_});
-  detail::RowBatch batch;
-  auto pos = detail::make_branch(positive_, frac, batch, false, "basic guider");
-  if (pos.needs_fallback()) pos.fallback_row = batch.add(nullptr);
-  const auto d = batch.run(*model_, x, s);
-  const auto fallback = pos.fallback_row >= 0 ? d[size_t(pos.fallback_row)] : at::Tensor();
-  return detail::blend(pos, d, fallback, x, model_->spatial_scale());
+at::Tensor BasicGuider::predict(const at::Tensor& x_all, const at::Tensor& sigma, const GuideStep&) {
+  return detail::predict_by_row(x_all, detail::sigma_rows(sigma, x_all), {&positive_},
+                                [&](const at::Tensor& x, const at::Tensor& s, const std::vector<const Conditioning*>& lists) {
+    const Conditioning& positive = *lists[0];
+    const double frac = detail::fraction_if_needed(sampling(), s, {&positive});
+    detail::RowBatch batch;
+    auto pos = detail::make_branch(positive, frac, batch, false, "basic guider");
+    if (pos.needs_fallback()) pos.fallback_row = batch.add(nullptr);
+    const auto d = batch.run(*model_, x, s);
+    const auto fallback = pos.fallback_row >= 0 ? d[size_t(pos.fallback_row)] : at::Tensor();
+    return detail::blend(pos, d, fallback, x, model_->spatial_scale());
+  });
 }
 
 std::string BasicGuider::describe() const {

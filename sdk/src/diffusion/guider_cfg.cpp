@@ -43,33 +43,36 @@ CFGGuider::CFGGuider(std::shared_ptr<Denoiser> model, Conditioning positive, Con
     throw Error("cfg: sigma interval is empty (sigma_low > sigma_high)");
 }
 
-at::Tensor CFGGuider::predict(const at::Tensor& x, const at::Tensor& sigma, const GuideStep&) {
-  const auto s = detail::sigma_rows(sigma, x);
-  const double s0 = s[0].item<double>();
-  const bool guide = options_.cfg != 1.0 && s0 >= options_.sigma_low && s0 <= options_.sigma_high;
-  const double frac = detail::fraction_if_needed(sampling(), s, {&positive_, &negative_});
+at::Tensor CFGGuider::predict(const at::Tensor& x_all, const at::Tensor& sigma, const GuideStep&) {
+  return detail::predict_by_row(x_all, detail::sigma_rows(sigma, x_all), {&positive_, &negative_},
+                                [&](const at::Tensor& x, const at::Tensor& s, const std::vector<const Conditioning*>& lists) {
+    const Conditioning &positive = *lists[0], &negative = *lists[1];
+    const double s0 = s[0].item<double>();
+    const bool guide = options_.cfg != 1.0 && s0 >= options_.sigma_low && s0 <= options_.sigma_high;
+    const double frac = detail::fraction_if_needed(sampling(), s, {&positive, &negative});
 
-  detail::RowBatch batch;
-  auto pos = detail::make_branch(positive_, frac, batch, false, "cfg positive");
-  detail::Branch neg;
-  if (guide) neg = detail::make_branch(negative_, frac, batch, false, "cfg negative");
-  // The unconditional row backs the negative side when it does not cover everything, and
-  // the positive side when there is no guidance (where D_u is not otherwise computed).
-  int uncond = -1;
-  if ((guide && neg.needs_fallback()) || (!guide && pos.needs_fallback())) uncond = batch.add(nullptr);
-  if (!guide && pos.needs_fallback()) pos.fallback_row = uncond;
+    detail::RowBatch batch;
+    auto pos = detail::make_branch(positive, frac, batch, false, "cfg positive");
+    detail::Branch neg;
+    if (guide) neg = detail::make_branch(negative, frac, batch, false, "cfg negative");
+    // The unconditional row backs the negative side when it does not cover everything, and
+    // the positive side when there is no guidance (where D_u is not otherwise computed).
+    int uncond = -1;
+    if ((guide && neg.needs_fallback()) || (!guide && pos.needs_fallback())) uncond = batch.add(nullptr);
+    if (!guide && pos.needs_fallback()) pos.fallback_row = uncond;
 
-  const auto d = batch.run(*model_, x, s);
-  const int64_t scale = model_->spatial_scale();
-  const auto d_un = uncond >= 0 ? d[size_t(uncond)] : at::Tensor();
-  if (!guide) return detail::blend(pos, d, d_un, x, scale);
+    const auto d = batch.run(*model_, x, s);
+    const int64_t scale = model_->spatial_scale();
+    const auto d_un = uncond >= 0 ? d[size_t(uncond)] : at::Tensor();
+    if (!guide) return detail::blend(pos, d, d_un, x, scale);
 
-  const auto d_neg = detail::blend(neg, d, d_un, x, scale);
-  const auto d_pos = detail::blend(pos, d, d_neg, x, scale);
-  auto out = d_neg + options_.cfg * (d_pos - d_neg);
-  if (options_.rescale > 0.0 && s0 > 0.0)
-    out = rescale_guidance(x, s, NoiseFrame::of(sampling()), out, d_pos, options_.rescale);
-  return out;
+    const auto d_neg = detail::blend(neg, d, d_un, x, scale);
+    const auto d_pos = detail::blend(pos, d, d_neg, x, scale);
+    auto out = d_neg + options_.cfg * (d_pos - d_neg);
+    if (options_.rescale > 0.0 && s0 > 0.0)
+      out = rescale_guidance(x, s, NoiseFrame::of(sampling()), out, d_pos, options_.rescale);
+    return out;
+  });
 }
 
 std::string CFGGuider::describe() const {

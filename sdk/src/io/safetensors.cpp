@@ -19,7 +19,6 @@
 
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/json.hpp"
-#include "noisegraph/io/pending_files.hpp"
 
 namespace ng::io {
 
@@ -356,40 +355,6 @@ std::string serialize_safetensors(const std::map<std::string, at::Tensor>& tenso
   for (const auto& c : data)
     out.append(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * c.element_size());
   return out;
-}
-
-void write_file_atomic(const std::filesystem::path& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-  }
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  PendingFile pending(tmp);  // removed by the CLI's signal handler if we are interrupted
-  {
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(path.string() + ": cannot write (cannot create " + tmp.string() + "): " + std::strerror(errno));
-    // write() and fsync() report the system's reason (ENOSPC: "No space left on device").
-    int err = 0;
-    for (std::size_t done = 0; done < bytes.size() && !err;) {
-      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) err = n < 0 ? errno : EIO;
-      else done += std::size_t(n);
-    }
-    if (!err && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && !err) err = errno;
-    if (err) {
-      ::unlink(tmp.c_str());
-      throw Error(path.string() + ": write failed: " + std::strerror(err));
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(path.string() + ": cannot replace file: " + ec.message());
-  }
 }
 
 void save_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,

@@ -1,5 +1,5 @@
-// Fashion-MNIST IDX reader (gzip via zlib, which also reads uncompressed files) and a
-// minimal PNG writer for training monitors.
+// Fashion-MNIST IDX reader (gzip via zlib, which also reads uncompressed files), PNG image
+// folders and the PNG sample grids of training monitors (both through io/png.hpp).
 #include "noisegraph/train/dataset.hpp"
 
 #include <ATen/ATen.h>
@@ -7,14 +7,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "noisegraph/error.hpp"
-#include "noisegraph/io/safetensors.hpp"
+#include "noisegraph/io/atomic_write.hpp"
+#include "noisegraph/io/png.hpp"
 #include "noisegraph/train/train.hpp"
-#include "png_read.hpp"
 
 namespace ng::train {
 
@@ -69,6 +70,22 @@ at::Tensor read_idx(const std::filesystem::path& path, int expected_dims, int64_
   return t;
 }
 
+// A decoded PNG as 8-bit grey [H,W]: each sample at 8 bits (16-bit files by their high
+// byte), colour by ITU-R BT.601 luminance as image.to_grayscale; alpha is ignored.
+at::Tensor grey_levels(const io::PngImage& img) {
+  const bool deep = img.header.bit_depth == 16;
+  const at::Tensor c = img.colour.contiguous();
+  const float* p = c.data_ptr<float>();
+  const int64_t n = c.size(1) * c.size(2);
+  auto level = [&](float v) { return deep ? int(std::lround(v * 65535.0)) >> 8 : int(std::lround(v * 255.0)); };
+  at::Tensor out = at::empty({c.size(1), c.size(2)}, at::kByte);
+  uint8_t* o = out.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < n; ++i)
+    o[i] = c.size(0) == 1 ? uint8_t(level(p[i]))
+                          : uint8_t(std::lround(0.299 * level(p[i]) + 0.587 * level(p[n + i]) + 0.114 * level(p[2 * n + i])));
+  return out;
+}
+
 }  // namespace
 
 std::filesystem::path default_fashion_mnist_dir() {
@@ -117,11 +134,12 @@ ImageDataset load_image_folder(const std::filesystem::path& dir, int64_t limit) 
   d.labels = at::empty({int64_t(files.size())}, at::kLong);
   auto* px = d.pixels.data_ptr<uint8_t>();
   for (size_t i = 0; i < files.size(); ++i) {
-    const auto img = detail::read_png_gray(files[i].second);
-    if (img.width != 28 || img.height != 28)
-      throw Error(files[i].second.string() + ": image is " + std::to_string(img.width) + "x" +
-                  std::to_string(img.height) + ", expected 28x28 (the Fashion-MNIST size)");
-    std::copy(img.pixels.begin(), img.pixels.end(), px + i * 28 * 28);
+    const auto img = io::read_png(files[i].second);
+    if (img.header.width != 28 || img.header.height != 28)
+      throw Error(files[i].second.string() + ": image is " + std::to_string(img.header.width) + "x" +
+                  std::to_string(img.header.height) + ", expected 28x28 (the Fashion-MNIST size)");
+    const at::Tensor grey = grey_levels(img);
+    std::copy_n(grey.data_ptr<uint8_t>(), 28 * 28, px + i * 28 * 28);
     d.labels[int64_t(i)] = files[i].first;
   }
   return d;
@@ -132,18 +150,6 @@ at::Tensor to_images(const ImageDataset& data, const at::Tensor& indices) {
   return at::constant_pad_nd(px, {2, 2, 2, 2}, 0.0);
 }
 
-namespace {
-void put_u32(std::string& s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s += char((v >> (8 * i)) & 0xFF);
-}
-void chunk(std::string& png, const char* type, const std::string& data) {
-  put_u32(png, uint32_t(data.size()));
-  std::string body = std::string(type, 4) + data;
-  png += body;
-  put_u32(png, uint32_t(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
-}
-}  // namespace
-
 void write_png_grid(const std::filesystem::path& path, const at::Tensor& images, int64_t columns) {
   if (images.dim() != 4 || (images.size(1) != 1 && images.size(1) != 3))
     throw Error("write_png_grid: expected IMAGE [B,1|3,H,W]");
@@ -153,32 +159,7 @@ void write_png_grid(const std::filesystem::path& path, const at::Tensor& images,
   auto grid = at::zeros({C, rows * H, columns * W}, at::kFloat);
   for (int64_t i = 0; i < B; ++i)
     grid.narrow(1, (i / columns) * H, H).narrow(2, (i % columns) * W, W).copy_(images[i].detach().to(at::kFloat));
-  auto px = grid.clamp(0, 1).mul(255).round().to(at::kByte).permute({1, 2, 0}).contiguous();
-  const int64_t GH = rows * H, GW = columns * W;
-  std::string raw;
-  raw.reserve(size_t(GH * (GW * C + 1)));
-  const auto* p = px.data_ptr<uint8_t>();
-  for (int64_t y = 0; y < GH; ++y) {
-    raw += char(0);  // filter: none
-    raw.append(reinterpret_cast<const char*>(p + y * GW * C), size_t(GW * C));
-  }
-  uLongf zsize = compressBound(uLong(raw.size()));
-  std::string z(zsize, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(z.data()), &zsize, reinterpret_cast<const Bytef*>(raw.data()),
-                uLong(raw.size()), 6) != Z_OK)
-    throw Error(path.string() + ": PNG compression failed");
-  z.resize(zsize);
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  std::string ihdr;
-  put_u32(ihdr, uint32_t(GW));
-  put_u32(ihdr, uint32_t(GH));
-  ihdr += char(8);                   // bit depth
-  ihdr += char(C == 1 ? 0 : 2);      // grey or RGB
-  ihdr += std::string("\0\0\0", 3);  // compression, filter, interlace
-  chunk(png, "IHDR", ihdr);
-  chunk(png, "IDAT", z);
-  chunk(png, "IEND", "");
-  io::write_file_atomic(path, png);
+  io::write_file_atomic(path, io::encode_png(grid));
 }
 
 ImageDataset training_data(const CommonConfig& c) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "noisegraph/export.hpp"
+#include "noisegraph/io/atomic_write.hpp"  // write_file_atomic, used by save_safetensors
 
 namespace ng::io {
 
@@ -61,15 +62,12 @@ NG_API std::string serialize_safetensors(const std::map<std::string, at::Tensor>
                                          const std::map<std::string, std::string>& metadata,
                                          DType float_dtype = DType::F32);
 
-/// Writes a file atomically: to a temporary file next to `path`, flushed, then renamed
-/// over `path`, so readers never see a half-written file. Creates parent folders.
+/// Writes a file atomically with write_file_atomic() (atomic_write.hpp): readers never
+/// see a half-written file. Creates parent folders.
 NG_API void save_safetensors(const std::filesystem::path& path,
                              const std::map<std::string, at::Tensor>& tensors,
                              const std::map<std::string, std::string>& metadata,
                              DType float_dtype = DType::F32);
-
-/// Writes bytes to `path` atomically (temp file + rename). Throws ng::Error on failure.
-NG_API void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
 
 /// A safetensors file opened for lazy reading: the file is memory-mapped, the header is
 /// parsed and checked (same checks as load_safetensors) when it is opened, and each tensor

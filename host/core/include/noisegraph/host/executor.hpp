@@ -16,8 +16,11 @@
 /// Values in the cache are shared with later nodes: nodes must not modify their inputs in
 /// place.
 ///
+/// Plans: run(Plan) runs a plan (plan.hpp) as it is: parameters are typed once, when the
+/// plan is made, and overrides are applied to the plan. run(Graph) makes the plan itself.
+///
 /// Seeds: RunOptions::seed, when set, replaces the value of every Seed-kind parameter in
-/// the graph (the CLI's --seed).
+/// the graph (the CLI's --seed) when run(Graph) makes its plan.
 #include <ATen/core/Tensor.h>
 
 #include <atomic>
@@ -33,11 +36,13 @@
 #include <noisegraph/values.hpp>
 
 #include "noisegraph/host/graph.hpp"
+#include "noisegraph/host/path_rule.hpp"
 #include "noisegraph/host/problem.hpp"
 
 namespace ng::host {
 
 class PluginRegistry;
+class Plan;
 
 enum class NodeState { Queued, Running, Cached, Done, Failed, Cancelled };
 
@@ -73,8 +78,9 @@ struct RunOptions {
   /// Folders searched for model files after graph_dir, before the defaults
   /// (<source>/models and <prefix>/share/noisegraph/models).
   std::vector<std::filesystem::path> model_search_path;
-  /// When set, every Seed parameter in the graph takes this value.
-  std::optional<int64_t> seed;
+  /// When set, every Seed parameter in the graph takes this value (run(Graph) only; a
+  /// plan takes its seed with Plan::set_seed).
+  std::optional<uint64_t> seed;
   /// "cpu", "cuda" or "cuda:N".
   std::string device = "cpu";
   /// Intra-op threads for LibTorch; 0 = std::thread::hardware_concurrency(). Clamped with
@@ -135,6 +141,11 @@ inline constexpr int kMaxThreads = 256;
 /// it exists, and <executable dir>/../share/noisegraph/models.
 std::vector<std::filesystem::path> default_model_search_path();
 
+/// The roots a run with `options` checks and resolves the graph's paths against: the graph
+/// folder (options.graph_dir or the graph file's), the model folders (options' then the
+/// defaults), the output folder, and the confinement options.
+PathRoots run_roots(const Graph& graph, const RunOptions& options);
+
 class Executor {
  public:
   /// `registry` must outlive the executor.
@@ -148,6 +159,11 @@ class Executor {
   /// not be modified by another thread during that copy (a GUI passes its own copy).
   /// One run() at a time per Executor.
   RunResult run(const Graph& graph, const RunOptions& options = {}, Observer* observer = nullptr);
+
+  /// Runs a plan made with make_plan(graph, registry, run_roots(graph, options)); a plan
+  /// with problems is refused (status Failed, problems copied). RunOptions::seed is not
+  /// applied here (use Plan::set_seed). `plan` must outlive the call.
+  RunResult run(const Plan& plan, const RunOptions& options, Observer* observer = nullptr);
 
   /// Asks the current run to stop: nodes see Context::is_cancelled() and no further node
   /// starts. Safe from any thread and from a signal handler. The flag is cleared when the

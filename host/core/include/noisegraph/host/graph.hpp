@@ -134,19 +134,49 @@ struct GraphNode {
   SourceLocation version_location;
 };
 
+/// A parameter a graph input sets: `node.param` in the file.
+struct InputTarget {
+  std::string node;
+  std::string param;
+  SourceLocation location;  ///< of the "node.param" text
+};
+
+/// A named input of the graph (YAML `inputs:`), what a user of the graph is meant to
+/// change: `noisegraph run g.yaml prompt="a bag"`, a form in the editor, a field of the
+/// server API. Its value is set on every target parameter; its current value is that of
+/// the first target (the graph file holds it there, so a graph runs unchanged without
+/// any input given).
+struct GraphInput {
+  std::string name;
+  std::vector<InputTarget> to;  ///< at least one; all of the same parameter kind
+  std::string description;      ///< `describe:` in the file
+  SourceLocation location;      ///< of the input's name
+};
+
 /// Position of a node on the editor canvas (scene units).
 struct Point {
   double x = 0;
   double y = 0;
 };
 
-/// The `editor:` section. Headless tools ignore it but keep it: positions are edited
-/// through `positions`; every other key is kept verbatim in `extra_yaml` and written
-/// back unchanged after `positions`.
+/// What the editor does to a Seed parameter after each run (`editor: seed_modes:`).
+enum class SeedMode { Fixed, Increment, Random };
+
+/// "fixed", "increment", "random".
+const char* to_string(SeedMode mode);
+/// The mode named `name`; nullopt for anything else.
+std::optional<SeedMode> seed_mode_from_name(const std::string& name);
+
+/// The `editor:` section. Headless tools ignore it but keep it: positions and seed modes
+/// are typed; every other key is kept verbatim in `extra_yaml` and written back unchanged
+/// after them.
 struct EditorSection {
   bool present = false;  ///< the file had an `editor:` key (written back only if so or if
                          ///< positions/extra are non-empty)
   OrderedMap<Point> positions;
+  /// node id -> parameter -> mode, only for modes other than Fixed. Graph::rename and
+  /// remove_node keep it in step with the nodes.
+  std::map<std::string, std::map<std::string, SeedMode>> seed_modes;
   /// A YAML block mapping (e.g. "zoom: 1.5\nview: [0, 0]\n") with the other keys of the
   /// editor section, in file order; "" when none.
   std::string extra_yaml;
@@ -156,6 +186,7 @@ class Graph {
  public:
   int format_version = kGraphFormatVersion;
   SourceLocation format_location;
+  OrderedMap<GraphInput> inputs;  ///< graph inputs by name, in file order (`inputs:`)
   OrderedMap<GraphNode> nodes;   ///< node id -> node, in file order
   EditorSection editor;
   /// File the graph was loaded from or last saved to; "" for a new graph. Relative paths
@@ -182,7 +213,8 @@ class Graph {
   GraphNode& add_node(const std::string& type, std::optional<ng::NodeVersion> version = {},
                       const std::string& preferred_id = {});
 
-  /// Removes a node, every link into it and its editor position. False when missing.
+  /// Removes a node, every link into it, the graph-input targets on it (an input left
+  /// without targets goes too), its editor position and seed modes. False when missing.
   bool remove_node(const std::string& id);
 
   /// Connects `to_node`.`input` to `from_node`.`output`, replacing any existing link on
@@ -201,9 +233,14 @@ class Graph {
   /// Removes a parameter so it takes its default. False when it was not set.
   bool reset_param(const std::string& node, const std::string& name);
 
-  /// Renames a node, updating links and editor positions. False when `from` is missing,
+  /// Renames a node, updating links, graph-input targets, editor positions and seed modes.
+  /// False when `from` is missing,
   /// `to` exists or `to` is not a valid id.
   bool rename(const std::string& from, const std::string& to);
+
+  /// Sets graph input `name` as text on every one of its targets. Throws
+  /// std::invalid_argument when there is no such input. Kinds are validate()'s job.
+  void set_input(const std::string& name, const Scalar& value);
 
   /// Ids of nodes whose inputs link to `id`.
   std::vector<std::string> consumers(const std::string& id) const;

@@ -23,7 +23,8 @@ class PluginRegistry;
 /// node_version_too_new (saved minor newer than installed), node_version_incompatible
 /// (different major), unknown_input, missing_input, dangling_reference (link to a missing
 /// node), unknown_output, type_mismatch, cycle, unknown_param, param_type,
-/// param_out_of_range, param_not_in_choices, and the path_* codes of path_rule.hpp for
+/// param_out_of_range, param_not_in_choices, input_target, input_kind_mismatch (graph
+/// inputs), and the path_* codes of path_rule.hpp for
 /// Path parameters (checked against `roots`; this overload uses default_path_roots()).
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry);
 std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots);
@@ -43,10 +44,9 @@ std::vector<Problem> check_node_paths(const GraphNode& node, const ng::NodeSpec&
 /// input is ANY (no implicit conversions).
 bool port_accepts(const std::string& input_type, const std::string& output_type);
 
-/// Reads one parameter value as `spec`'s kind and checks range and choices. Returns the
-/// value, or nullopt with `problem` filled (code, message, hint; location and node are the
-/// caller's). Int/Seed accept decimal integers, Float any finite number, Bool true/false,
-/// String/Path any text (null reads as ""), Enum one of the choices.
+/// Reads one parameter value as `spec`'s kind and checks range and choices
+/// (ng::parse_param_text), adding a hint where a fix can be guessed. Returns the value, or
+/// nullopt with `problem` filled (code, message, hint; location and node are the caller's).
 std::optional<ng::ParamValue> parse_param(const Scalar& value, const ng::ParamSpec& spec,
                                           Problem* problem = nullptr);
 
