@@ -137,6 +137,7 @@ at::Tensor decode_jpeg(std::string_view bytes, int64_t max_pixels) {
   s.cinfo.client_data = &s;
   if (header_frame(&s, reinterpret_cast<const unsigned char*>(bytes.data()), (unsigned long)bytes.size()))
     throw Error(s.message);
+  const int orientation = exif_orientation(s.cinfo);  // the saved markers are freed by finish
   const int64_t h = s.cinfo.image_height, w = s.cinfo.image_width;
   if ((long double)h * w > (long double)max_pixels)
     throw Error("image is " + std::to_string(w) + " x " + std::to_string(h) + "; at most " +
@@ -151,7 +152,7 @@ at::Tensor decode_jpeg(std::string_view bytes, int64_t max_pixels) {
     at::Tensor light = s.cinfo.saw_Adobe_marker ? chw : 1.0 - chw;
     chw = light.narrow(0, 0, 3) * light.narrow(0, 3, 1);
   }
-  return upright(chw, exif_orientation(s.cinfo)).contiguous();
+  return upright(chw, orientation).contiguous();
 }
 
 }  // namespace ng::image

@@ -1,4 +1,5 @@
 // The editing operations the editor builds its undo commands on.
+#include <noisegraph/host/graph_diff.hpp>
 #include <noisegraph/host/graph_edit.hpp>
 #include <noisegraph/host/graph_io.hpp>
 #include <noisegraph/host/plugin_registry.hpp>
@@ -152,6 +153,35 @@ editor:
     QCOMPARE(g.find("p")->params.at("file").text, std::string("../old/data/x.txt"));
     QCOMPARE(g.find("bare")->params.at("file").text, std::string("model.safetensors"));
     QCOMPARE(rebase_read_paths(g, registry, root / "new", root / "new"), 0);
+  }
+
+  void a_diff_names_each_change_once_and_nothing_for_equal_graphs() {
+    using K = GraphChange::Kind;
+    Graph a = load_graph_from_string(R"(noisegraph: 1
+nodes:
+  x: {type: testing.constant, params: {value: 1}}
+  y: {type: testing.count, inputs: {value: x.value}}
+  z: {type: testing.sink, inputs: {value: y.value}}
+)", "a.yaml");
+    Graph b = load_graph_from_string(to_yaml(a), "b.yaml");  // other locations, same content
+    QVERIFY(diff_graphs(a, b).empty());
+    b.set_param("x", "value", ng::ParamValue(2.0));
+    b.editor.positions.set("z", {10, 20});
+    b.editor.seed_modes["y"]["seed"] = SeedMode::Random;
+    b.inputs.set("v", GraphInput{"v", {InputTarget{"x", "value", {}}}, "", {}});
+    auto changes = diff_graphs(a, b);
+    std::vector<std::pair<K, std::string>> got;
+    for (const auto& c : changes) got.emplace_back(c.kind, c.node);
+    QCOMPARE(got, (std::vector<std::pair<K, std::string>>{
+                      {K::ParamsChanged, "x"}, {K::SeedModes, "y"}, {K::NodeMoved, "z"}, {K::Inputs, ""}}));
+    // Removing y: y goes, z's link goes, and z is a touched card (its input is now free).
+    Graph c = a;
+    c.remove_node("y");
+    changes = diff_graphs(a, c);
+    QCOMPARE(changes.size(), std::size_t(2));
+    QCOMPARE(int(changes[0].kind), int(K::LinksChanged));
+    QCOMPARE(int(changes[1].kind), int(K::NodeRemoved));
+    QCOMPARE(touched_nodes(c, changes), (std::vector<std::string>{"z", "y"}));
   }
 
   void consumers_lists_nodes_reading_an_output() {

@@ -271,6 +271,35 @@ class EditorTest : public QObject {
     QCOMPARE(w.scene()->edge_into("add", "b")->from(), w.scene()->node_item("constant")->output("value"));
   }
 
+  void an_edit_touches_only_the_cards_it_changed() {
+    // A chain of 40 nodes: setting one parameter refreshes that card only; deleting a node
+    // refreshes it and its consumer; undo rebuilds the one card that came back.
+    MainWindow w(*registry_);
+    GraphDocument& doc = *w.document();
+    QVERIFY(doc.open_text([] {
+      std::string y = "noisegraph: 1\nnodes:\n  n0: {type: testing.constant}\n";
+      for (int i = 1; i < 40; ++i)
+        y += "  n" + std::to_string(i) + ": {type: testing.count, inputs: {value: n" + std::to_string(i - 1) + ".value}}\n";
+      return y + "  out: {type: testing.sink, inputs: {value: n39.value}}\n";
+    }(), "chain.yaml", tmp_.path()));
+    auto* scene = w.scene();
+    QVERIFY(doc.set_param("n5", "offset", 1.0));  // the first edit pins every auto-laid-out card: all move
+    const int built = scene->cards_built();
+    int refreshed = scene->cards_refreshed();
+    QVERIFY(doc.set_param("n20", "offset", 2.0));
+    QCOMPARE(scene->cards_refreshed() - refreshed, 1);
+    QCOMPARE(scene->cards_built(), built);
+    refreshed = scene->cards_refreshed();
+    QVERIFY(doc.remove({"n10"}, {}));
+    QCOMPARE(scene->cards_refreshed() - refreshed, 1);  // n11, whose input is now unconnected
+    QVERIFY(!scene->node_item("n10"));
+    QVERIFY(!scene->edge_into("n11", "value"));
+    doc.undo_stack()->undo();
+    QCOMPARE(scene->cards_built(), built + 1);  // n10 again
+    QVERIFY(scene->edge_into("n11", "value"));
+    QCOMPARE(scene->edge_into("n11", "value")->from(), scene->node_item("n10")->output("value"));
+  }
+
   void delete_nodes_and_links_in_one_step() {
     MainWindow w(*registry_);
     GraphDocument& doc = *w.document();

@@ -77,6 +77,7 @@ void GraphDocument::load(host::Graph graph, const QString& path, std::string ori
   original_text_ = std::move(original_text);
   from_png_ = false;
   if (!path.isEmpty()) base_dir_.clear();
+  last_changes_.reset();  // a new graph: everything
   revalidate();
   Q_EMIT reset();
   Q_EMIT changed();
@@ -159,6 +160,7 @@ bool GraphDocument::save_as(const QString& path, QString* error) {
   from_png_ = false;
   undo_->setClean();
   if (paths_moved) {
+    last_changes_.reset();
     revalidate();
     Q_EMIT changed();
   }
@@ -176,7 +178,7 @@ bool GraphDocument::edit(const QString& label, const std::function<void(host::Gr
   } catch (const std::exception&) {
     return false;
   }
-  if (yaml_of(work) == yaml_of(graph_)) return false;
+  if (host::diff_graphs(graph_, work).empty()) return false;
   // Pin auto-laid-out nodes where they are shown, so the layout never jumps after an edit.
   if (position_provider_) {
     bool missing = false;
@@ -194,6 +196,11 @@ bool GraphDocument::edit(const QString& label, const std::function<void(host::Gr
 }
 
 void GraphDocument::restore(const GraphState& s) {
+  host::Graph after = graph_;
+  after.nodes = s.nodes;
+  after.editor = s.editor;
+  after.inputs = s.inputs;
+  last_changes_ = host::diff_graphs(graph_, after);
   graph_.nodes = s.nodes;
   graph_.editor = s.editor;
   graph_.inputs = s.inputs;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "noisegraph/host/graph.hpp"
+#include "noisegraph/host/graph_diff.hpp"
 #include "noisegraph/host/problem.hpp"
 #include "param_editors.hpp"
 
@@ -153,6 +154,10 @@ class GraphDocument : public QObject {
     position_provider_ = std::move(provider);
   }
 
+  /// What the last change() was, node by node (graph_diff.hpp), so views update only what
+  /// changed; nullopt when everything may have (a graph was opened, created or moved).
+  const std::optional<std::vector<host::GraphChange>>& last_changes() const { return last_changes_; }
+
   /// Replaces the nodes and editor section (used by undo commands).
   void restore(const GraphState& state);
   GraphState state() const { return {graph_.nodes, graph_.editor, graph_.inputs}; }
@@ -188,6 +193,7 @@ class GraphDocument : public QObject {
   std::string original_text_;   ///< the file as read (kept for byte-identical Save As)
   std::vector<host::Problem> problems_;
   std::function<std::map<std::string, host::Point>()> position_provider_;
+  std::optional<std::vector<host::GraphChange>> last_changes_;
 };
 
 }  // namespace ng::editor

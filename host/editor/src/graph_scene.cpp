@@ -113,7 +113,6 @@ void GraphScene::sync() {
   syncing_ = true;
   const host::Graph& g = doc_->graph();
 
-  // Cards: create, recreate when their ports changed, refresh summaries and problems.
   std::map<std::string, QString> problems;
   for (const auto& p : doc_->problems()) {
     if (p.node.empty()) continue;
@@ -121,9 +120,27 @@ void GraphScene::sync() {
     if (!text.isEmpty()) text += QLatin1Char('\n');
     text += QString::fromStdString(p.message);
   }
+  auto problem_of = [&](const std::string& id) {
+    auto it = problems.find(id);
+    return it == problems.end() ? QString() : it->second;
+  };
+
+  // Which cards to look at: after an edit, undo or redo only those the change touched
+  // (host::touched_nodes) and those whose problems changed; after open or new, all.
+  std::set<std::string> touched;
+  const bool everything = !doc_->last_changes().has_value() || nodes_.empty();
+  if (!everything) {
+    for (const auto& id : host::touched_nodes(g, *doc_->last_changes())) touched.insert(id);
+    for (const auto& [id, item] : nodes_)
+      if (item->problem() != problem_of(id)) touched.insert(id);
+  }
+  auto look_at = [&](const std::string& id) { return everything || touched.count(id) > 0; };
+
+  // Cards: create, recreate when their ports changed, refresh summaries and problems.
   for (const auto& [id, node] : g.nodes) {
-    NodeLook look = look_for(id);
     NodeItem* item = node_item(id);
+    if (item && !look_at(id)) continue;
+    NodeLook look = look_for(id);
     bool was_selected = false;
     if (item && !same_look(item->look(), look)) {
       was_selected = item->isSelected();
@@ -138,6 +155,7 @@ void GraphScene::sync() {
       connect(item, &NodeItem::moved, this, [this, item] { update_edges_of(item); });
       if (auto it = run_states_.find(id); it != run_states_.end())
         item->set_run_state(it->second.first, it->second.second);
+      ++cards_built_;
     }
     if (const host::NodeType* t = doc_->node_type(id)) {
       // What the file says, even when invalid (the outline and the inspector say why).
@@ -146,37 +164,50 @@ void GraphScene::sync() {
         if (auto raw = doc_->raw_param(id, name)) value = *raw;
       item->set_summary(param_summary(t->spec, values));
     }
-    auto pit = problems.find(id);
-    item->set_problem(pit == problems.end() ? QString() : pit->second);
+    item->set_problem(problem_of(id));
+    ++cards_refreshed_;
   }
   std::vector<std::string> gone;
   for (const auto& [id, item] : nodes_)
     if (!g.find(id)) gone.push_back(id);
   for (const auto& id : gone) remove_node_item(id);
 
-  // Positions: stored ones, else an automatic layout.
-  const auto auto_pos = auto_layout(g, [this](const std::string& id) {
-    NodeItem* item = node_item(id);
-    return item ? item->boundingRect().size() : QSizeF(200, 120);
-  });
+  // Positions: stored ones, else an automatic layout (computed only when some node needs it).
+  bool unplaced = false;
+  for (const auto& [id, item] : nodes_) unplaced = unplaced || !doc_->position(id);
+  std::map<std::string, host::Point> auto_pos;
+  if (unplaced)
+    auto_pos = auto_layout(g, [this](const std::string& id) {
+      NodeItem* item = node_item(id);
+      return item ? item->boundingRect().size() : QSizeF(200, 120);
+    });
+  std::vector<NodeItem*> moved;
   for (const auto& [id, item] : nodes_) {
     QPointF pos;
     if (auto p = doc_->position(id)) pos = *p;
     else if (auto it = auto_pos.find(id); it != auto_pos.end()) pos = QPointF(it->second.x, it->second.y);
-    if (item->pos() != pos) item->setPos(pos);
+    if (item->pos() != pos) {
+      item->setPos(pos);
+      moved.push_back(item);
+    }
   }
 
   // Links: one edge per linked input whose ports are drawn.
   QHash<QString, std::pair<PortItem*, PortItem*>> wanted;
+  QHash<QString, std::pair<NodeItem*, NodeItem*>> ends;  // edge key -> (from, to) cards
   for (const auto& [id, node] : g.nodes) {
     NodeItem* to = node_item(id);
     for (const auto& [port, link] : node.inputs) {
       NodeItem* from = node_item(link.node);
       PortItem* out = from ? from->output(QString::fromStdString(link.output)) : nullptr;
       PortItem* in = to ? to->input(QString::fromStdString(port)) : nullptr;
-      if (out && in) wanted.insert(edge_key(id, port), {out, in});
+      if (out && in) {
+        wanted.insert(edge_key(id, port), {out, in});
+        ends.insert(edge_key(id, port), {from, to});
+      }
     }
   }
+  std::set<NodeItem*> reroute(moved.begin(), moved.end());
   for (auto it = edges_.begin(); it != edges_.end();) {
     auto w = wanted.find(it.key());
     if (w == wanted.end() || w->first != it.value()->from() || w->second != it.value()->to()) {
@@ -192,8 +223,11 @@ void GraphScene::sync() {
     auto* edge = new EdgeItem(it->first, it->second);
     addItem(edge);
     edges_.insert(it.key(), edge);
+    reroute.insert(ends.value(it.key()).first);  // a card that was rebuilt: both ends re-route
+    reroute.insert(ends.value(it.key()).second);
   }
   for (const auto& [id, item] : nodes_) {
+    if (!everything && !touched.count(id) && !reroute.count(item)) continue;
     for (auto* p : item->inputs()) p->set_connected(edges_.contains(edge_key(id, p->name().toStdString())));
     update_edges_of(item);
   }

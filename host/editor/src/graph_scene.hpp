@@ -48,6 +48,11 @@ class GraphScene : public QGraphicsScene {
   void finish_run_states();
   NodeRunState run_state(const std::string& node) const;
 
+  /// Cards created and cards refreshed (summary and problem) by sync() so far: an edit
+  /// touches only the cards it changed (tests and the executor bench read these).
+  int cards_built() const { return cards_built_; }
+  int cards_refreshed() const { return cards_refreshed_; }
+
  public Q_SLOTS:
   /// Brings items in line with the document.
   void sync();
@@ -93,6 +98,7 @@ class GraphScene : public QGraphicsScene {
   std::optional<LinkDrag> drag_;
   std::map<std::string, QPointF> press_positions_;
   bool syncing_ = false;
+  int cards_built_ = 0, cards_refreshed_ = 0;
 };
 
 }  // namespace ng::editor

@@ -67,6 +67,7 @@ class NodeItem : public QGraphicsObject {
   void set_progress(double fraction);
   /// Marks a validation problem (orange outline, message as tooltip).
   void set_problem(const QString& message);
+  const QString& problem() const { return problem_; }
   /// What the node reported about itself in the last run (e.g. a loader's "SD 1.x, eps,
   /// 1.07B params"), shown in small text at the bottom of the card; empty hides it.
   void set_note(const QString& note);

@@ -133,8 +133,10 @@ ImageDataset load_image_folder(const std::filesystem::path& dir, int64_t limit) 
   d.pixels = at::empty({int64_t(files.size()), 28, 28}, at::kByte);
   d.labels = at::empty({int64_t(files.size())}, at::kLong);
   auto* px = d.pixels.data_ptr<uint8_t>();
+  io::PngReadOptions options;
+  options.max_pixels = 4096 * 4096;  // only 28x28 is used; larger files are refused from the header
   for (size_t i = 0; i < files.size(); ++i) {
-    const auto img = io::read_png(files[i].second);
+    const auto img = io::read_png(files[i].second, options);
     if (img.header.width != 28 || img.header.height != 28)
       throw Error(files[i].second.string() + ": image is " + std::to_string(img.header.width) + "x" +
                   std::to_string(img.header.height) + ", expected 28x28 (the Fashion-MNIST size)");

@@ -7,6 +7,7 @@
 
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/json.hpp"
+#include "noisegraph/io/atomic_write.hpp"
 #include "noisegraph/io/safetensors.hpp"
 
 namespace ng::train::detail {
