@@ -313,8 +313,8 @@ int describe_node(const CLI::App& command, const std::string& id, const InfoArgs
     if (list.empty()) return;
     std::printf("\n%s:\n", title);
     for (const auto& p : list)
-      std::printf("  %s %s%s%s\n", pad(p.name, 16).c_str(), pad(p.type, 14).c_str(), p.optional ? "(optional) " : "",
-                  p.description.c_str());
+      std::printf("  %s %s%s%s\n", pad(p.variadic ? p.name + "_N" : p.name, 16).c_str(), pad(p.type, 14).c_str(),
+                  p.variadic ? "(any number: _1, _2, ...) " : p.optional ? "(optional) " : "", p.description.c_str());
   };
   ports("inputs", s.inputs());
   ports("outputs", s.outputs());

@@ -78,6 +78,7 @@ json::Value node_type_json(const host::NodeType& t) {
     for (const auto& p : list) {
       json::Object o{{"name", p.name}, {"type", p.type}};
       if (inputs) o.emplace_back("optional", p.optional);
+      if (inputs && p.variadic) o.emplace_back("variadic", true);  // links on NAME_1, NAME_2, ...
       o.emplace_back("description", p.description);
       a.push_back(std::move(o));
     }

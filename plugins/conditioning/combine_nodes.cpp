@@ -24,13 +24,14 @@ std::pair<at::Tensor, at::Tensor> padded(const ConditioningEntry& e, int64_t T) 
 
 void register_combine_nodes(Registrar& r) {
   {
-    NodeSpec spec("conditioning.combine", {1, 0});
+    NodeSpec spec("conditioning.combine", {1, 1});
     spec.display("Combine conditioning").category("conditioning")
-        .describe("Joins the entries of up to four CONDITIONING lists into one. Guiders blend the entries "
-                  "by strength and region (guidance.cfg, guidance.basic) or add one term per entry "
-                  "(guidance.compose).")
+        .describe("Joins the entries of any number of CONDITIONING lists into one (a, b, c, d, then "
+                  "more_1, more_2, ...). Guiders blend the entries by strength and region "
+                  "(guidance.cfg, guidance.basic) or add one term per entry (guidance.compose).")
         .input("a", type::Conditioning).input("b", type::Conditioning)
         .optional_input("c", type::Conditioning).optional_input("d", type::Conditioning)
+        .variadic_input("more", type::Conditioning).describe("further lists, in order: more_1, more_2, ...")
         .output("conditioning", type::Conditioning);
     spec.run([](NodeCall& call) {
       Conditioning out;
@@ -38,6 +39,11 @@ void register_combine_nodes(Registrar& r) {
         if (!call.has(name)) continue;
         auto list = call.conditioning(name);
         out.insert(out.end(), list.begin(), list.end());
+      }
+      for (const Value& v : call.inputs_of("more")) {
+        const auto* list = std::get_if<Conditioning>(&v.data);
+        if (!list) throw Error("conditioning.combine: a 'more' input is not a CONDITIONING");
+        out.insert(out.end(), list->begin(), list->end());
       }
       call.set("conditioning", out);
     });

@@ -48,15 +48,24 @@ NodeSpec composite_spec() {
 }
 
 NodeSpec batch_spec() {
-  NodeSpec spec("image.batch", {1, 0});
+  NodeSpec spec("image.batch", {1, 1});
   spec.display("Join batches")
       .category("image/batch")
-      .describe("One batch holding a's images followed by b's. b is resized (bilinear) to a's "
-                "size and grey is promoted to RGB when they differ.")
+      .describe("One batch holding a's images, then b's, then those of more_1, more_2, ... (any "
+                "number). Later inputs are resized (bilinear) to a's size and grey is promoted to "
+                "RGB when they differ.")
       .input("a", type::Image)
       .input("b", type::Image)
+      .variadic_input("more", type::Image).describe("further batches, joined in order: more_1, more_2, ...")
       .output("image", type::Image);
-  spec.run([](NodeCall& call) { call.set("image", join_batches(call.tensor("a"), call.tensor("b"))); });
+  spec.run([](NodeCall& call) {
+    at::Tensor joined = join_batches(call.tensor("a"), call.tensor("b"));
+    for (const Value& v : call.inputs_of("more")) {
+      if (!v.holds<at::Tensor>()) throw Error("image.batch: a 'more' input is not an IMAGE");
+      joined = join_batches(joined, std::get<at::Tensor>(v.data));
+    }
+    call.set("image", joined);
+  });
   return spec;
 }
 

@@ -128,6 +128,21 @@ class ImageNodes : public QObject {
     QVERIFY(ctx.messages.empty());
   }
 
+  void batch_joins_any_number_of_inputs_in_order() {
+    GraphContext ctx;
+    auto img = [](float v) { return ng::Value(at::full({1, 1, 2, 2}, v)); };
+    // more_2 before more_1 in the map: the node reads them by number, not by position.
+    auto out = run_node(image_.spec("image.batch"),
+                        {{"a", img(0)}, {"b", img(1)}, {"more_2", img(3)}, {"more_1", img(2)}}, {}, ctx);
+    const auto joined = tensor_of(out.at("image"));
+    QCOMPARE(joined.size(0), int64_t(4));
+    for (int k = 0; k < 4; ++k) QCOMPARE(joined[k].mean().item<float>(), float(k));
+    // The port names the graph may use: more_1, more_2, ...; not "more" or "more_0".
+    const auto& spec = image_.spec("image.batch");
+    QVERIFY(spec.find_input("more_1") && spec.find_input("more_12"));
+    QVERIFY(!spec.find_input("more") && !spec.find_input("more_0") && !spec.find_input("more_01"));
+  }
+
   void pad_node_outputs_image_and_outpaint_mask() {
     ng::BasicContext ctx;
     auto out = run_node(image_.spec("image.pad"), {{"image", at::zeros({1, 3, 2, 2})}},

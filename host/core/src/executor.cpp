@@ -241,7 +241,7 @@ RunResult Executor::run(const Plan& plan, const RunOptions& options, Observer* o
     if (!spec.is_output_node()) {  // output nodes always run: their effect lives outside the cache
       if (auto hit = cache_->find(sig)) {
         produced[id] = hit;
-        cache_->remember(sig, hit);
+        cache_->reuse(sig, std::move(hit));
         result.nodes.push_back({id, node.type, 0.0, true});
         if (observer) observer->on_node_state(id, NodeState::Cached, {});
         continue;

@@ -14,7 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <noisegraph/io/pending_files.hpp>
+#include <noisegraph/io/atomic_write.hpp>
 
 #include "yaml_limits.hpp"
 
@@ -460,37 +460,15 @@ std::string to_yaml(const Graph& graph) {
 
 void save_graph(const Graph& graph, const std::filesystem::path& path) {
   const std::string text = to_yaml(graph);
-  auto fail = [&](const std::string& why) {
-    throw GraphError(Problem{path.string(), 0, 0, {}, "io", "cannot save graph: " + why, {}});
-  };
-  fs::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) fail("folder '" + dir.string() + "' does not exist");
-  fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()));
-  ng::io::PendingFile pending(tmp);  // removed if a signal ends the process mid-write
-  {
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(std::string("cannot create '") + tmp.string() + "': " + std::strerror(errno));
-    // write(2) gives the system's reason ("No space left on device"), streams do not.
-    int err = 0;
-    for (std::size_t done = 0; done < text.size() && !err;) {
-      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) err = n < 0 ? errno : EIO;
-      else done += std::size_t(n);
-    }
-    if (::close(fd) != 0 && !err) err = errno;
-    if (err) {
-      fs::remove(tmp, ec);
-      fail(std::string("write failed: ") + std::strerror(err));
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignore;
-    fs::remove(tmp, ignore);
-    fail(ec.message());
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  // Saving into a folder that is not there is a mistake to report, not to paper over.
+  if (!fs::is_directory(dir, ec))
+    throw GraphError(Problem{path.string(), 0, 0, {}, "io", "cannot save graph: folder '" + dir.string() + "' does not exist", {}});
+  try {
+    ng::io::write_file_atomic(path, text);
+  } catch (const std::exception& e) {
+    throw GraphError(Problem{path.string(), 0, 0, {}, "io", std::string("cannot save graph: ") + e.what(), {}});
   }
 }
 

@@ -19,6 +19,10 @@ struct Executor::Cache {
   std::shared_ptr<const Outputs> find(const std::string& signature) const;
   /// Keeps `outputs` under `signature` and marks it used by this run.
   void remember(const std::string& signature, std::shared_ptr<const Outputs> outputs);
+  /// Marks a hit of find() as used by this run (it is already kept).
+  void reuse(const std::string& signature, std::shared_ptr<const Outputs> outputs) {
+    used_.emplace(signature, std::move(outputs));
+  }
   /// Forgets what the finished run did not use.
   void finish_run();
   std::size_t size() const { return by_signature_.size(); }

@@ -245,16 +245,11 @@ std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry
   return validate(graph, registry, default_path_roots(graph));
 }
 
-std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots) {
-  return make_plan(graph, registry, roots).problems;
-}
+namespace {
 
-Plan make_plan(Graph graph_in, const PluginRegistry& registry, const PathRoots& roots) {
-  Plan plan;
-  plan.graph = std::move(graph_in);
-  plan.roots = roots;
-  const Graph& graph = plan.graph;
-  std::vector<Problem>& problems = plan.problems;
+// Every problem of `graph`; with `nodes`, also each node's typed parameters (the plan).
+void check_graph(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots,
+                 std::vector<Problem>& problems, std::map<std::string, PlannedNode>* nodes) {
   problems = graph.load_problems;
   const std::string file = graph.source_file.string();
   auto add = [&](SourceLocation at, const std::string& node, const std::string& code, const std::string& message,
@@ -327,7 +322,7 @@ Plan make_plan(Graph graph_in, const PluginRegistry& registry, const PathRoots& 
       const ng::PortSpec* in = type ? type->spec.find_input(port) : nullptr;
       if (type && !in) {
         std::vector<std::string> names;
-        for (const auto& p : type->spec.inputs()) names.push_back(p.name);
+        for (const auto& p : type->spec.inputs()) names.push_back(p.variadic ? p.name + "_1" : p.name);
         std::string hint = suggestion(port, names);
         if (hint.empty()) hint = names.empty() ? "it has no inputs" : "its inputs are " + quoted_list(names);
         add(link.location, id, "unknown_input", "node type '" + node.type + "' has no input '" + port + "'", hint);
@@ -370,9 +365,9 @@ Plan make_plan(Graph graph_in, const PluginRegistry& registry, const PathRoots& 
       }
       auto params = resolve_params(node, type->spec, file, &problems);
       for (auto& pr : check_node_paths(node, type->spec, params, roots, file)) problems.push_back(std::move(pr));
-      plan.nodes[id] = PlannedNode{type, std::move(params)};
-    } else {
-      plan.nodes[id] = PlannedNode{};
+      if (nodes) nodes->emplace(id, PlannedNode{type, std::move(params)});
+    } else if (nodes) {
+      nodes->emplace(id, PlannedNode{});
     }
   }
 
@@ -408,6 +403,21 @@ Plan make_plan(Graph graph_in, const PluginRegistry& registry, const PathRoots& 
 
   // Cycles: each one once.
   walk(graph, node_ids, [&](std::vector<std::string> cycle) { problems.push_back(cycle_problem(graph, cycle)); });
+}
+
+}  // namespace
+
+std::vector<Problem> validate(const Graph& graph, const PluginRegistry& registry, const PathRoots& roots) {
+  std::vector<Problem> problems;
+  check_graph(graph, registry, roots, problems, nullptr);  // no copy, no plan: the editor calls this per edit
+  return problems;
+}
+
+Plan make_plan(Graph graph, const PluginRegistry& registry, const PathRoots& roots) {
+  Plan plan;
+  plan.graph = std::move(graph);
+  plan.roots = roots;
+  check_graph(plan.graph, registry, roots, plan.problems, &plan.nodes);
   return plan;
 }
 

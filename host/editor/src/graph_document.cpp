@@ -229,7 +229,10 @@ std::string GraphDocument::add_node_connected(const std::string& type, QPointF p
   std::string new_port;
   if (from_output) {
     for (const auto& in : t->spec.inputs())
-      if (host::port_accepts(in.type, existing->type)) { new_port = in.name; break; }
+      if (host::port_accepts(in.type, existing->type)) {
+        new_port = in.variadic ? in.name + "_1" : in.name;
+        break;
+      }
   } else {
     for (const auto& out : t->spec.outputs())
       if (host::port_accepts(existing->type, out.type)) { new_port = out.name; break; }

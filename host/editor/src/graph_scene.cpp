@@ -78,9 +78,19 @@ NodeLook GraphScene::look_for(const std::string& id) const {
     look.category = QString::fromStdString(s.category_name());
     look.description = QString::fromStdString(s.description());
     look.output_node = s.is_output_node();
-    for (const auto& p : s.inputs())
-      look.inputs.push_back({QString::fromStdString(p.name), QString::fromStdString(p.type),
-                             QString::fromStdString(p.description), p.optional});
+    for (const auto& p : s.inputs()) {
+      if (!p.variadic) {
+        look.inputs.push_back({QString::fromStdString(p.name), QString::fromStdString(p.type),
+                               QString::fromStdString(p.description), p.optional});
+        continue;
+      }
+      // Any number of links: the connected NAME_k ports and one free one after them.
+      int last = 0;
+      for (const auto& [port, link] : node.inputs) last = std::max(last, ng::variadic_index(port, p.name));
+      for (int k = 1; k <= last + 1; ++k)
+        look.inputs.push_back({QString::fromStdString(p.name + "_" + std::to_string(k)), QString::fromStdString(p.type),
+                               QString::fromStdString(p.description), true});
+    }
     for (const auto& p : s.outputs())
       look.outputs.push_back({QString::fromStdString(p.name), QString::fromStdString(p.type),
                               QString::fromStdString(p.description), false});

@@ -12,6 +12,8 @@
 /// layout or virtual functions. History:
 ///  1 - first release.
 ///  2 - ParamSpec::path_role (Path parameters say whether they read or write).
+///  3 - ParamValue holds uint64_t for Seed parameters; ConditioningEntry::row (prompt rows);
+///      PortSpec::variadic (inputs with any number of links).
 #include <torch/version.h>
 
 #include "noisegraph/export.hpp"

@@ -24,6 +24,7 @@
 /// anything else that changes results is a major bump.
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -86,7 +87,20 @@ struct PortSpec {
   std::string type;      ///< see types.hpp
   bool optional = false; ///< inputs only
   std::string description;
+  /// Inputs only: any number of links, on ports named NAME_1, NAME_2, ... (see
+  /// NodeSpec::variadic_input and NodeCall::inputs_of).
+  bool variadic = false;
 };
+
+/// N when `port` is `base`_N with N >= 1 written without leading zeros, else 0.
+inline int variadic_index(const std::string& port, const std::string& base) {
+  if (port.size() < base.size() + 2 || port.compare(0, base.size(), base) != 0 || port[base.size()] != '_') return 0;
+  const std::string digits = port.substr(base.size() + 1);
+  if (digits.empty() || digits.size() > 6 || digits[0] == '0') return 0;
+  for (char c : digits)
+    if (c < '0' || c > '9') return 0;
+  return std::stoi(digits);
+}
 
 class NodeCall;
 
@@ -136,6 +150,15 @@ class NodeSpec {
   }
   NodeSpec& optional_input(std::string name, std::string type) {
     inputs_.push_back({std::move(name), std::move(type), true, {}});
+    last_ = Last::Input;
+    return *this;
+  }
+  /// An input that takes any number of links (joining batches, combining lists): the
+  /// graph connects them as NAME_1, NAME_2, ... and the node reads them in that order with
+  /// NodeCall::inputs_of(NAME). None connected is allowed; the node decides whether it
+  /// needs some.
+  NodeSpec& variadic_input(std::string name, std::string type) {
+    inputs_.push_back({std::move(name), std::move(type), true, {}, true});
     last_ = Last::Input;
     return *this;
   }
@@ -229,7 +252,12 @@ class NodeSpec {
   const std::vector<PortSpec>& inputs() const { return inputs_; }
   const std::vector<PortSpec>& outputs() const { return outputs_; }
   const std::vector<ParamSpec>& params() const { return params_; }
-  const PortSpec* find_input(const std::string& name) const { return find(inputs_, name); }
+  /// The input port `name`, or the variadic input it is one link of ("more_2" -> "more").
+  const PortSpec* find_input(const std::string& name) const {
+    for (const auto& p : inputs_)
+      if (p.variadic ? variadic_index(name, p.name) > 0 : p.name == name) return &p;
+    return nullptr;
+  }
   const PortSpec* find_output(const std::string& name) const { return find(outputs_, name); }
   const ParamSpec* find_param(const std::string& name) const {
     for (const auto& p : params_) if (p.name == name) return &p;
@@ -286,6 +314,16 @@ class NodeCall {
     if (it == inputs_.end() || it->second.empty())
       throw Error("input '" + name + "' is not connected");
     return it->second;
+  }
+  /// The values linked to variadic input `name` (NAME_1, NAME_2, ...), in that order.
+  std::vector<Value> inputs_of(const std::string& name) const {
+    std::vector<std::pair<int, Value>> found;
+    for (const auto& [port, value] : inputs_)
+      if (const int k = variadic_index(port, name); k > 0 && !value.empty()) found.emplace_back(k, value);
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Value> out;
+    for (auto& f : found) out.push_back(std::move(f.second));
+    return out;
   }
   /// IMAGE, MASK or SIGMAS input.
   at::Tensor tensor(const std::string& name) const { return get<at::Tensor>(name); }
