@@ -72,7 +72,9 @@ at::Tensor fashion_image(const QString& path) {
 
 /// Accepts the next modal file dialog with `file`, as a user typing a name would (checks
 /// every 20 ms until the dialog is up, for about ten seconds).
-void answer_file_dialog(const QString& file, int tries = 500) {
+// Polls every 20 ms for up to 4 minutes: on a busy machine the first QFileDialog can take
+// well over 10 s to appear, and a dialog nobody answers hangs the test until ctest kills it.
+void answer_file_dialog(const QString& file, int tries = 12000) {
   QTimer::singleShot(20, [file, tries] {
     auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
     if (!dialog) {
