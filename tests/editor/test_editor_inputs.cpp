@@ -76,7 +76,7 @@ class EditorInputsTest : public QObject {
     // A graph with inputs opens on its form (tabbed with the inspector).
     auto* inspector_dock = w.findChild<QDockWidget*>(QStringLiteral("dock_inspector"));
     QCOMPARE(w.tabifiedDockWidgets(dock), QList<QDockWidget*>{inspector_dock});
-    QTRY_VERIFY(on_screen(dock));
+    QTRY_VERIFY_WITH_TIMEOUT(on_screen(dock), 60000);
     QVERIFY(!on_screen(inspector_dock));
 
     InputsPanel* panel = w.inputs_panel();
@@ -94,7 +94,7 @@ class EditorInputsTest : public QObject {
 
     // Selecting a node brings its parameters back to the front.
     w.scene()->select_nodes({"p"});
-    QTRY_VERIFY(on_screen(inspector_dock));
+    QTRY_VERIFY_WITH_TIMEOUT(on_screen(inspector_dock), 60000);
     QVERIFY(!on_screen(dock));
   }
 

@@ -109,7 +109,7 @@ class TestServer : public QObject {
       if (b.startsWith(QByteArray("\0\0\0\1\0\0\0\2\x89PNG", 12))) ++previews;
     });
     ws.open(QUrl(QString("ws://127.0.0.1:%1/ws?clientId=alice").arg(port)));
-    QTRY_VERIFY_WITH_TIMEOUT(ws.state() == QAbstractSocket::ConnectedState, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(ws.state() == QAbstractSocket::ConnectedState, 60000);
     const Http r = request("POST", QString("http://127.0.0.1:%1/prompt").arg(port), submission(small_, "alice"));
     QCOMPARE(r.status, 200);
     QTRY_VERIFY_WITH_TIMEOUT(finished, 120000);
