@@ -14,6 +14,7 @@
 #include <ATen/Parallel.h>
 
 #include <noisegraph/host/executor.hpp>
+#include <noisegraph/io/atomic_write.hpp>
 #include <noisegraph/io/pending_files.hpp>
 #include <noisegraph/host/graph_io.hpp>
 #include <noisegraph/host/output_dir.hpp>
@@ -127,7 +128,7 @@ uint64_t parse_seed_option(const std::string& text) {
 void write_report(const std::string& path, const host::RunResult& result, const RunInfo& info) {
   if (path.empty()) return;
   try {
-    write_file_atomically(path, ng::json::dump(run_report_json(result, info), true) + "\n");
+    ng::io::write_file_atomic(path, ng::json::dump(run_report_json(result, info), true) + "\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "noisegraph: error: report: %s\n", e.what());
   }

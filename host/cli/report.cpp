@@ -1,14 +1,8 @@
 #include "report.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
 #include <ctime>
-#include <unistd.h>
 
 #include <noisegraph/abi.hpp>
-#include <noisegraph/io/atomic_write.hpp>
 
 namespace ng::cli {
 
@@ -121,10 +115,6 @@ json::Value plugins_json(const host::PluginRegistry& registry) {
   for (const auto& f : registry.failures())
     failed.push_back(json::Object{{"file", f.file.string()}, {"reason", f.reason}});
   return json::Object{{"loaded", loaded}, {"failed", failed}};
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  ng::io::write_file_atomic(path, text);  // the SDK's one implementation (io/atomic_write.hpp)
 }
 
 }  // namespace ng::cli

@@ -35,8 +35,4 @@ ng::json::Value plugins_json(const host::PluginRegistry& registry);
 /// A parameter value as JSON (int, number, bool or string).
 ng::json::Value param_json(const ng::ParamValue& v);
 
-/// Writes `text` to `path` with ng::io::write_file_atomic (temporary file, fsync, rename).
-/// Throws ng::Error (a std::runtime_error) naming the file.
-void write_file_atomically(const std::filesystem::path& path, const std::string& text);
-
 }  // namespace ng::cli

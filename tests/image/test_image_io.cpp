@@ -27,6 +27,7 @@
 #include "png_output.hpp"
 #include "noisegraph/context.hpp"
 #include "noisegraph/error.hpp"
+#include "ng_test/error_of.hpp"
 #include "noisegraph/io/pending_files.hpp"
 
 namespace fs = std::filesystem;
@@ -88,14 +89,7 @@ std::string make_png(uint32_t w, uint32_t h, int depth, int colour, const std::v
   return png;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ng::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+using ng_test::error_of;
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "noisegraph/error.hpp"
+#include "ng_test/error_of.hpp"
 #include "noisegraph/io/atomic_write.hpp"
 
 namespace fs = std::filesystem;
@@ -117,7 +118,7 @@ class AtomicWrite : public QObject {
   }
 
   void an_unwritable_folder_is_named_in_the_error() {
-    if (::geteuid() == 0) QSKIP("root ignores folder permissions; the file-size test covers failures");
+    if (::geteuid() == 0) QSKIP("root ignores folder permissions; a_file_in_the_way_of_the_folder_is_named_in_the_error covers root");
     fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
     std::string msg;
     try {
@@ -128,6 +129,16 @@ class AtomicWrite : public QObject {
     fs::permissions(dir_, fs::perms::owner_all);
     QVERIFY2(msg.find((dir_ / "x.txt").string()) != std::string::npos, msg.c_str());
     QVERIFY(listing(dir_).empty());
+  }
+
+  void a_file_in_the_way_of_the_folder_is_named_in_the_error() {
+    // A failure root cannot bypass (folder permissions do not stop root, so CI, running as
+    // root, skips the test above): the folder to write into is a regular file.
+    std::ofstream(dir_ / "blocked") << "a file, not a folder";
+    const std::string msg =
+        ng_test::error_of([&] { ng::io::write_file_atomic(dir_ / "blocked" / "x.txt", std::string_view("x")); });
+    QVERIFY2(msg.find((dir_ / "blocked" / "x.txt").string()) != std::string::npos, msg.c_str());
+    QCOMPARE(listing(dir_), (std::vector<std::string>{"blocked"}));  // nothing else left behind
   }
 
   void a_new_file_never_replaces_an_existing_one() {

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "noisegraph/error.hpp"
+#include "ng_test/error_of.hpp"
 #include "noisegraph/io/png.hpp"
 
 namespace fs = std::filesystem;
@@ -37,14 +38,7 @@ at::Tensor reference_rgba(const std::string& name, int64_t h, int64_t w) {
   return out.permute({2, 0, 1});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ng::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+using ng_test::error_of;
 
 // The chunk types of a PNG, in file order.
 std::vector<std::string> chunk_types(const std::string& png) {

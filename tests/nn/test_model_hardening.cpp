@@ -19,6 +19,7 @@
 #include "noisegraph/diffusion/samplers.hpp"
 #include "noisegraph/diffusion/sigmas.hpp"
 #include "noisegraph/error.hpp"
+#include "ng_test/error_of.hpp"
 #include "noisegraph/io/json.hpp"
 #include "noisegraph/io/safetensors.hpp"
 #include "noisegraph/nn/model_files.hpp"
@@ -29,14 +30,7 @@ namespace {
 
 fs::path model(const std::string& name) { return fs::path(NG_TEST_SOURCE_DIR) / "models" / name; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ng::Error& e) {
-    return e.what();
-  }
-  return {};
-}
+using ng_test::error_of;
 
 // A shipped model with one change: `edit` may rewrite tensors and metadata.
 fs::path mutated(const QTemporaryDir& dir, const std::string& name,

@@ -87,15 +87,10 @@ std::optional<Problem> Plan::set_input(const std::string& name, const std::strin
 }
 
 void Plan::set_seed(uint64_t seed) {
-  for (auto& [id, planned] : nodes) {
+  for (const auto& [id, planned] : nodes) {
     if (!planned.type) continue;
     for (const auto& p : planned.type->spec.params())
-      if (p.kind == ng::ParamKind::Seed) {
-        planned.params[p.name] = ng::ParamValue(seed);
-        Scalar text = Scalar::from(ng::ParamValue(seed));
-        if (const Scalar* old = graph.nodes.at(id).params.find(p.name)) text.location = old->location;
-        graph.set_param(id, p.name, std::move(text));
-      }
+      if (p.kind == ng::ParamKind::Seed) set_param(id, p.name, ng::ParamValue(seed), "--seed");  // any u64 is a valid seed
   }
 }
 

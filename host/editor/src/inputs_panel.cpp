@@ -9,18 +9,13 @@
 #include "graph_document.hpp"
 #include "noisegraph/host/plugin_registry.hpp"
 #include "param_editors.hpp"
+#include "theme.hpp"
 
 namespace ng::editor {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QLabel* dim_label(const QString& text) {
-  auto* l = new QLabel(text);
-  l->setProperty("role", "dim");
-  l->setWordWrap(true);
-  return l;
-}
 
 QString targets_text(const host::GraphInput& input, bool links) {
   QStringList names;

@@ -19,13 +19,6 @@ namespace ng::editor {
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QLabel* dim_label(const QString& text) {
-  auto* l = new QLabel(text);
-  l->setProperty("role", "dim");
-  l->setWordWrap(true);
-  l->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  return l;
-}
 
 QLabel* section_label(const QString& text) {
   auto* l = new QLabel(text.toUpper());
@@ -92,7 +85,8 @@ void Inspector::rebuild() {
     node_.clear();
     shown_type_.clear();
     auto* hint = dim_label(tr("Select a node to see its parameters.\n\nDouble-click the canvas or drag from a port "
-                              "into empty space to add nodes."));
+                              "into empty space to add nodes."),
+                           true);
     hint->setAlignment(Qt::AlignCenter);
     body_->addStretch();
     body_->addWidget(hint);
@@ -106,7 +100,7 @@ void Inspector::rebuild() {
   title_->setProperty("role", "heading");
   title_->setWordWrap(true);
   body_->addWidget(title_);
-  subtitle_ = dim_label({});
+  subtitle_ = dim_label({}, true);
   body_->addWidget(subtitle_);
   if (t && !t->spec.description().empty()) {
     auto* d = new QLabel(q(t->spec.description()));
@@ -142,7 +136,7 @@ void Inspector::rebuild() {
     if (!n->params.empty()) {
       body_->addWidget(section_label(tr("Parameters")));
       auto* form = new QFormLayout;
-      for (const auto& [name, value] : n->params) form->addRow(q(name), dim_label(q(value.text)));
+      for (const auto& [name, value] : n->params) form->addRow(q(name), dim_label(q(value.text), true));
       body_->addLayout(form);
     }
     body_->addStretch();

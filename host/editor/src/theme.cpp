@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QHash>
+#include <QLabel>
 #include <QPainter>
 #include <QPalette>
 #include <QPixmap>
@@ -112,6 +113,14 @@ void apply_dark_theme(QApplication& app) {
     QPushButton:hover { background: #353941; }
     QPushButton:disabled { color: #6b7078; }
   )");
+}
+
+QLabel* dim_label(const QString& text, bool selectable) {
+  auto* l = new QLabel(text);
+  l->setProperty("role", "dim");
+  l->setWordWrap(true);
+  if (selectable) l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  return l;
 }
 
 }  // namespace ng::editor

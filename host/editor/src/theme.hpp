@@ -6,11 +6,16 @@
 #include <QString>
 
 class QApplication;
+class QLabel;
 
 namespace ng::editor {
 
 /// Installs the Fusion style with a dark palette and the editor's style sheet.
 void apply_dark_theme(QApplication& app);
+
+/// A word-wrapped label in the dim secondary text colour (style sheet role "dim"), for
+/// hints and subtitles; `selectable` lets the user copy its text.
+QLabel* dim_label(const QString& text, bool selectable = false);
 
 /// Colour of a port type ("IMAGE", "LATENT", ...). Known types have fixed colours chosen
 /// to be told apart at a glance; unknown (third-party) types get a stable colour derived
