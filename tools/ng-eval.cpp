@@ -10,6 +10,10 @@
 //   ng-eval --model FILE --nll N [--nll-t 50] [--nll-variance learned|fixed_small|fixed_large|all]
 //           test-set negative log-likelihood (variational bound, bits/dim) of a pixel VP model
 //           on the first N test images, class-conditional (see nll_bits_per_dim below)
+//   ng-eval --reconstruct VAE_FILE [--per-class 100] [--seed 1] [--json out.json]
+//           the autoencoder's reconstructions of the floor's own real training images
+//           (10 x per-class of them): the same scores, so the gap to the floor is the
+//           autoencoder's alone (see reconstruction_report below)
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -118,14 +122,84 @@ std::vector<std::pair<double, double>> nll_bits_per_dim(ng::Denoiser& model, int
   return out;
 }
 
+// Classifier logits and features of an image batch, in chunks of 500.
+at::Tensor logits_of(ng::nn::FeatureClassifier& c, const at::Tensor& images) {
+  std::vector<at::Tensor> parts;
+  for (int64_t i = 0; i < images.size(0); i += 500)
+    parts.push_back(c.logits(images.narrow(0, i, std::min<int64_t>(500, images.size(0) - i)), {}));
+  return at::cat(parts);
+}
+
+// The N real training images the floor is measured on (the same pick for every report).
+at::Tensor floor_pick(const ng::train::ImageDataset& train, int64_t n, uint64_t seed) {
+  return at::randperm(train.size(), ng::Context::make_generator(seed)).narrow(0, 0, n);
+}
+
+// Scores of images against the test set: recognised share (overall and per class) against
+// `want`, Frechet distance of the classifier's features to the 10,000 test images.
+void add_scores(ng::json::Value& r, ng::nn::FeatureClassifier& clf, const at::Tensor& images, const at::Tensor& want,
+                const at::Tensor& test_feats) {
+  const auto correct = (logits_of(clf, images).argmax(1) == want).to(at::kDouble);
+  r.set("images", images.size(0));
+  r.set("accuracy", correct.mean().item<double>());
+  r.set("frechet_distance_vs_test", ng::nn::frechet_distance(features(clf, images), test_feats));
+  ng::json::Array per;
+  for (int64_t c = 0; c < 10; ++c) {
+    const auto in_class = want == c;
+    per.emplace_back(in_class.any().item<bool>() ? correct.index({in_class}).mean().item<double>() : -1.0);
+  }
+  r.set("accuracy_per_class", ng::json::Value(std::move(per)));
+}
+
+// The autoencoder's reconstructions of the floor's real images, scored like samples; the
+// floor is those images themselves, so the gap between the two is the autoencoder's alone.
+ng::json::Value reconstruction_report(const std::string& vae_path, ng::nn::FeatureClassifier& clf, int64_t n,
+                                      uint64_t seed) {
+  auto ae = ng::nn::load_autoencoder(vae_path);
+  auto test = ng::train::load_fashion_mnist({}, "t10k");
+  const auto test_feats = features(clf, ng::train::to_images(test, at::arange(test.size())));
+  auto train = ng::train::load_fashion_mnist({}, "train");
+  const auto pick = floor_pick(train, n, seed);
+  const auto real = ng::train::to_images(train, pick);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<at::Tensor> parts;
+  double squared_error = 0;
+  for (int64_t i = 0; i < n; i += 500) {
+    const auto x = real.narrow(0, i, std::min<int64_t>(500, n - i));
+    parts.push_back(ae->decode(ae->encode(x)).clamp(0, 1));
+    squared_error += (parts.back() - x).pow(2).mean({1, 2, 3}).clamp_min(1e-10).log10().mul(-10).sum().item<double>();
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto rec = at::cat(parts);
+  ng::json::Value r = ng::json::Object{};
+  r.set("model", vae_path);
+  r.set("kind", "reconstruction");
+  r.set("seconds", secs);
+  r.set("psnr_db", squared_error / double(n));
+  add_scores(r, clf, rec, train.labels.index_select(0, pick), test_feats);
+  r.set("frechet_floor_real_train_vs_test", ng::nn::frechet_distance(features(clf, real), test_feats));
+  r.set("accuracy_real", (logits_of(clf, real).argmax(1) == train.labels.index_select(0, pick)).to(at::kDouble).mean().item<double>());
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   try {
+    const std::string json_out = arg(argc, argv, "--json", "");
+    if (const std::string vae = arg(argc, argv, "--reconstruct", ""); !vae.empty()) {
+      auto clf = ng::nn::load_feature_classifier(arg(argc, argv, "--classifier", "models/fmnist-eval-classifier.safetensors"));
+      const auto r = reconstruction_report(vae, *clf, 10 * std::stoll(arg(argc, argv, "--per-class", "100")),
+                                           std::stoull(arg(argc, argv, "--seed", "1")));
+      const std::string text = ng::json::dump(r, true);
+      std::printf("%s\n", text.c_str());
+      if (!json_out.empty()) ng::io::write_file_atomic(json_out, text + "\n");
+      return 0;
+    }
     const std::string model_path = arg(argc, argv, "--model", "");
-    if (model_path.empty()) throw ng::Error("--model is required");
+    if (model_path.empty()) throw ng::Error("--model or --reconstruct is required");
     auto model = ng::nn::load_denoiser(model_path);
     if (const std::string nll = arg(argc, argv, "--nll", ""); !nll.empty()) {
       const std::string which = arg(argc, argv, "--nll-variance", "learned");
@@ -186,19 +260,11 @@ int main(int argc, char** argv) {
     auto all = at::cat(images);
     const int64_t n = all.size(0);
     auto want = at::arange(10).repeat_interleave(per_class);
-    at::Tensor logits;
-    {
-      std::vector<at::Tensor> parts;
-      for (int64_t i = 0; i < n; i += 500) parts.push_back(clf->logits(all.narrow(0, i, std::min<int64_t>(500, n - i)), {}));
-      logits = at::cat(parts);
-    }
-    const double accuracy = (logits.argmax(1) == want).to(at::kDouble).mean().item<double>();
     auto test = ng::train::load_fashion_mnist({}, "t10k");
     auto test_feats = features(*clf, ng::train::to_images(test, at::arange(test.size())));
-    const double fd = ng::nn::frechet_distance(features(*clf, all), test_feats);
     auto train = ng::train::load_fashion_mnist({}, "train");
-    auto pick = at::randperm(train.size(), ng::Context::make_generator(seed)).narrow(0, 0, n);
-    const double floor = ng::nn::frechet_distance(features(*clf, ng::train::to_images(train, pick)), test_feats);
+    const double floor =
+        ng::nn::frechet_distance(features(*clf, ng::train::to_images(train, floor_pick(train, n, seed))), test_feats);
 
     ng::json::Value r = ng::json::Object{};
     r.set("model", model_path);
@@ -207,18 +273,11 @@ int main(int argc, char** argv) {
     r.set("steps", steps);
     r.set("cfg", cfg);
     if (sampler_name == "ddpm") r.set("variance", sampler_options.variance);
-    r.set("images", n);
     r.set("seconds", secs);
-    r.set("accuracy", accuracy);
-    r.set("frechet_distance_vs_test", fd);
+    add_scores(r, *clf, all, want, test_feats);
     r.set("frechet_floor_real_train_vs_test", floor);
-    ng::json::Array per;
-    auto correct = (logits.argmax(1) == want).to(at::kDouble).view({10, per_class}).mean(1);
-    for (int64_t c = 0; c < 10; ++c) per.emplace_back(correct[c].item<double>());
-    r.set("accuracy_per_class", ng::json::Value(std::move(per)));
     const std::string text = ng::json::dump(r, true);
     std::printf("%s\n", text.c_str());
-    const std::string json_out = arg(argc, argv, "--json", "");
     if (!json_out.empty()) ng::io::write_file_atomic(json_out, text + "\n");
     const std::string grid = arg(argc, argv, "--grid", "");
     if (!grid.empty()) {

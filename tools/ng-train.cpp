@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -70,6 +70,16 @@ int main(int argc, char** argv) {
       common(c, argc, argv, preset, 1500, 32, 1.5e-3);
       c.arch.channels = {16, 32, 64};
       c.kl_weight = 1e-6;
+      r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "vae-perceptual") {
+      // graphs/train/vae-perceptual.yaml: the vae preset plus an LPIPS-style term in the
+      // activations of fmnist-perceptual-classifier (not the evaluation classifier).
+      ng::train::AutoencoderTrainConfig c;
+      common(c, argc, argv, preset, 3000, 32, 1.5e-3);
+      c.arch.channels = {16, 32, 64};
+      c.kl_weight = 1e-6;
+      c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
+      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.5"));
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "latent-unet" || preset == "latent-flow") {
       ng::train::DiffusionTrainConfig c;
@@ -141,6 +151,20 @@ int main(int argc, char** argv) {
       c.arch.in_channels = 1;
       c.arch.input_size = 32;
       c.arch.channels = {16, 32, 64};
+      c.arch.input_space = "image";
+      c.ema_decay = 0.0;
+      r = ng::train::train_classifier(c, ctx);
+    } else if (preset == "perceptual-classifier") {
+      // graphs/train/perceptual-classifier.yaml: a second clean image classifier (wider,
+      // other seed) whose activations train vae-perceptual, so that the evaluation
+      // classifier stays independent of what the autoencoder was trained for.
+      ng::train::ClassifierTrainConfig c;
+      common(c, argc, argv, preset, 1500, 64, 1e-3);
+      c.seed = 2;
+      c.cosine_decay = true;
+      c.arch.in_channels = 1;
+      c.arch.input_size = 32;
+      c.arch.channels = {24, 48, 96};
       c.arch.input_space = "image";
       c.ema_decay = 0.0;
       r = ng::train::train_classifier(c, ctx);

@@ -6,24 +6,32 @@
 namespace ng::train_nodes {
 
 void register_autoencoder_node(Registrar& r) {
-  NodeSpec spec("train.autoencoder", {1, 0});
+  NodeSpec spec("train.autoencoder", {1, 1});
   spec.display("Train autoencoder")
       .category("training")
       .describe("Trains a KL autoencoder on Fashion-MNIST (32x32 images): MSE reconstruction plus a "
-                "small KL term. Measures the latent scaling factor and test PSNR at the end.");
+                "small KL term, optionally plus a perceptual term in a frozen image classifier's "
+                "activations. Measures the latent scaling factor and test PSNR at the end.");
   add_common_params(spec, "fmnist-vae.safetensors", 1500, 32, 1.5e-3);
   spec.param("channels", "16,32,64")
       .describe("widths per level; one 2x downsampling between levels")
       .param("latent_channels", 4)
       .range(1, 64)
       .param("kl_weight", 1e-6)
-      .range(0.0, 1.0);
+      .range(0.0, 1.0)
+      .path_param("perceptual_model", "")
+      .describe("clean image classifier file for the perceptual term (use one you do not evaluate with)")
+      .param("perceptual_weight", 0.0)
+      .range(0.0, 100.0)
+      .describe("weight of the perceptual distance (LPIPS-style, channel-normalised activations); 0 = off");
   spec.run([](NodeCall& call) {
     train::AutoencoderTrainConfig c;
     read_common_params(call, c);
     c.arch.channels = parse_ints(call.param_string("channels"), "channels");
     c.arch.latent_channels = call.param_int("latent_channels");
     c.kl_weight = call.param_float("kl_weight");
+    c.perceptual_weight = call.param_float("perceptual_weight");
+    if (!call.param_string("perceptual_model").empty()) c.perceptual_model = call.param_path("perceptual_model");
     publish(call, train::train_autoencoder(c, call.context()));
   });
   r.add(std::move(spec));

@@ -369,6 +369,19 @@ std::shared_ptr<FeatureClassifier> load_feature_classifier(const std::filesystem
   return c;
 }
 
+ClassifierNet load_frozen_image_classifier_net(const std::filesystem::path& path) {
+  auto f = open_kind(path, "classifier", "a classifier");
+  check_finite(f, "classifier.");
+  const auto cfg = ClassifierConfig::from_json(meta_json(f, meta::config));
+  check_config_fits(f, "classifier.", cfg.channels, cfg.res_blocks, "classifier");
+  if (cfg.input_space != "image" || cfg.time_conditioned)
+    throw Error(f.source + " holds a latent or noise-aware classifier; a clean image classifier is needed here");
+  ClassifierNet net(cfg);
+  load_state_dict(*net, f.tensors, "classifier.", f.source);
+  freeze(*net, c10::Device(c10::kCPU));
+  return net;
+}
+
 std::string describe_model_file(const std::filesystem::path& path) {
   try {
     auto m = io::read_safetensors_metadata(path);

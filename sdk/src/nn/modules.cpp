@@ -333,6 +333,17 @@ at::Tensor ClassifierNetImpl::features(const at::Tensor& x, const at::Tensor& t)
   return torch::silu(norm_out(h)).mean({2, 3});
 }
 
+std::vector<at::Tensor> ClassifierNetImpl::activations(const at::Tensor& x) {
+  if (time1) throw Error("activations: only clean image classifiers (not time-conditioned) have them");
+  std::vector<at::Tensor> out;
+  auto h = conv_in(x);
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    h = kind[i] == 0 ? blocks[i]->as<ResBlockImpl>()->forward(h, {}) : blocks[i]->as<ResampleImpl>()->forward(h);
+    if (kind[i] == 0) out.push_back(h);
+  }
+  return out;
+}
+
 std::map<std::string, at::Tensor> state_dict(const torch::nn::Module& m, const std::string& prefix) {
   std::map<std::string, at::Tensor> out;
   for (const auto& p : m.named_parameters(true)) out[prefix + p.key()] = p.value();

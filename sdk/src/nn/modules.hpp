@@ -3,6 +3,8 @@
 // and train sources only (it pulls in torch/torch.h, which is slow to compile).
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "noisegraph/nn/configs.hpp"
 
 namespace ng::nn {
@@ -82,6 +84,9 @@ struct ClassifierNetImpl : torch::nn::Module {
   explicit ClassifierNetImpl(ClassifierConfig cfg);
   at::Tensor features(const at::Tensor& x, const at::Tensor& t);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& t) { return head(features(x, t)); }
+  /// The output of every ResBlock of a clean image classifier, shallow to deep (for
+  /// perceptual losses: they keep their gradient with respect to x).
+  std::vector<at::Tensor> activations(const at::Tensor& x);
   ClassifierConfig cfg;
   torch::nn::Linear time1{nullptr}, time2{nullptr}, head{nullptr};
   torch::nn::Conv2d conv_in{nullptr};
@@ -90,6 +95,11 @@ struct ClassifierNetImpl : torch::nn::Module {
   std::vector<int> kind;  // 0 res, 2 down
 };
 TORCH_MODULE(ClassifierNet);
+
+/// The network of a clean image classifier file, frozen (eval mode, no parameter
+/// gradients; gradients still flow to its input). Throws ng::Error naming the file for
+/// anything else. Defined in loaders.cpp, which owns the file checks.
+ClassifierNet load_frozen_image_classifier_net(const std::filesystem::path& path);
 
 /// All parameters and buffers by name (what model files store).
 std::map<std::string, at::Tensor> state_dict(const torch::nn::Module& m, const std::string& prefix = "");

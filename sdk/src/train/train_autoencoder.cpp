@@ -4,6 +4,7 @@
 
 #include "../nn/modules.hpp"
 #include "loop.hpp"
+#include "noisegraph/error.hpp"
 #include "noisegraph/io/safetensors.hpp"
 #include "noisegraph/nn/model_files.hpp"
 #include "noisegraph/train/dataset.hpp"
@@ -26,6 +27,22 @@ double mean_psnr(nn::AutoencoderNet& net, const at::Tensor& images) {
   return sum / double(n);
 }
 
+// LPIPS-style distance per image pair, averaged over the batch (see AutoencoderTrainConfig):
+// channel-normalised activations, squared difference summed over channels, averaged over
+// positions, summed over blocks. `target` is the real image (no gradient needed there).
+at::Tensor perceptual_distance(nn::ClassifierNet& net, const at::Tensor& reconstruction, const at::Tensor& target) {
+  std::vector<at::Tensor> want;
+  {
+    torch::NoGradGuard g;
+    want = net->activations(target);
+  }
+  const auto got = net->activations(reconstruction);
+  auto unit = [](const at::Tensor& a) { return a / (a.pow(2).sum(1, true).sqrt() + 1e-10); };
+  auto total = torch::zeros({}, reconstruction.options());
+  for (size_t l = 0; l < got.size(); ++l) total = total + (unit(got[l]) - unit(want[l])).pow(2).sum(1).mean();
+  return total;
+}
+
 }  // namespace
 
 TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
@@ -41,6 +58,13 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   id.set("seed", int64_t(cfg.seed));
   id.set("limit_examples", cfg.limit_examples);
   if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
+  nn::ClassifierNet perceptual{nullptr};
+  if (cfg.perceptual_weight > 0) {
+    if (cfg.perceptual_model.empty()) throw Error("perceptual_weight > 0 needs a perceptual_model (an image classifier file)");
+    perceptual = nn::load_frozen_image_classifier_net(cfg.perceptual_model);
+    id.set("perceptual_weight", cfg.perceptual_weight);  // absent when off: unchanged ids
+    id.set("perceptual_model", cfg.perceptual_model.filename().string());
+  }
   detail::Run run(cfg, ctx, "autoencoder", json::dump(id));
   auto params = detail::named_params(*net);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -63,6 +87,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
     auto mse = torch::mse_loss(rec, x);
     auto kl = 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).mean();
     auto loss = mse + cfg.kl_weight * kl;
+    if (perceptual) loss = loss + cfg.perceptual_weight * perceptual_distance(perceptual, rec, x);
     opt.zero_grad();
     loss.backward();
     const double lr = run.lr_at(step);

@@ -62,12 +62,22 @@ NG_API std::string data_description(const CommonConfig& c, int64_t examples);
 NG_API ImageDataset test_data(const CommonConfig& c, int64_t limit);
 
 /// KL autoencoder: loss = MSE(recon, image) + kl_weight * KL(q(z|x) || N(0,1)) per
-/// latent element. After training, the latent scaling factor is measured on encoded
-/// training data (1 / std of the posterior means) and test PSNR is reported.
+/// latent element [+ perceptual_weight * perceptual distance]. After training, the latent
+/// scaling factor is measured on encoded training data (1 / std of the posterior means)
+/// and test PSNR is reported.
+///
+/// The perceptual distance (LPIPS-style, Zhang et al. 2018, without learned weights) is
+/// taken in the activations of a frozen clean image classifier (`perceptual_model`): each
+/// ResBlock's output is normalised to unit length over channels at every position, and the
+/// squared differences between image and reconstruction are summed over channels,
+/// averaged over positions and summed over blocks. Use a classifier other than the one
+/// you evaluate with, or the evaluation measures what was trained for.
 struct NG_API AutoencoderTrainConfig : CommonConfig {
   nn::AutoencoderConfig arch;
   double kl_weight = 1e-6;
   int64_t scaling_examples = 5000;  ///< training images used to measure the scaling factor
+  std::filesystem::path perceptual_model;  ///< image classifier file; empty = no perceptual term
+  double perceptual_weight = 0.0;          ///< weight of the perceptual distance (0 = off)
 };
 
 /// Diffusion (objective "eps" or "v", DDPM simple loss, Ho et al. 2020 eq. 14) or

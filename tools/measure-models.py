@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Measures every shipped Fashion-MNIST model against the real-data floor, in one run.
+
+    tools/measure-models.py [--per-class 100] [--threads 1] [--out bench/models] [--only NAME]
+
+Runs build/bin/ng-eval for the autoencoder's reconstructions and for each generator at
+CFG 1 and at its recommended CFG, all at the same sample count (10 x per-class images, the
+same seeds), and writes OUT/measurements.json and OUT/measurements.md: recognised share
+(overall, per class, worst class), the Frechet distance of the evaluation classifier's
+features to the 10,000 test images, the floor (that distance for the same number of real
+training images) and the ratio of the two, and sampling + decoding seconds per image on
+this machine. Run from the repository root after building ng-eval.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CLASSES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+
+# name, ng-eval arguments, the CFG scales to measure (1 and the recommended one)
+GENERATORS = [
+    ("latent U-Net (DPM++ 2M, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
+    ("latent flow (Euler, 8 steps)",
+     ["--model", "models/fmnist-latent-flow.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
+    ("pixel DDPM (DPM++ 2M, Karras, 20 steps)",
+     ["--model", "models/fmnist-pixel-ddpm.safetensors", "--pixel"], [1, 3]),
+    ("pixel DDPM, learned variance (ancestral, 25 steps)",
+     ["--model", "models/fmnist-pixel-ddpm-lv.safetensors", "--pixel", "--sampler", "ddpm", "--scheduler", "linspace",
+      "--steps", "25", "--variance", "learned", "--clip-x0", "1"], [1, 3]),
+]
+
+
+def ng_eval(args, common):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        cmd = ["build/bin/ng-eval"] + args + common + ["--json", out]
+        print("+", " ".join(cmd), file=sys.stderr, flush=True)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(out) as f:
+            return json.load(f)
+
+
+def row(name, setting, r):
+    per = r["accuracy_per_class"]
+    worst = min(range(10), key=lambda c: per[c])
+    return {"model": name, "setting": setting, "images": r["images"], "recognised": r["accuracy"],
+            "per_class": per, "worst_class": CLASSES[worst], "worst_share": per[worst],
+            "classes_at_90": sum(1 for p in per if p >= 0.9), "frechet": r["frechet_distance_vs_test"],
+            "floor": r["frechet_floor_real_train_vs_test"],
+            "ratio": r["frechet_distance_vs_test"] / r["frechet_floor_real_train_vs_test"],
+            "seconds_per_image": r["seconds"] / r["images"], "raw": r}
+
+
+def markdown(rows, per_class, threads):
+    n = rows[0]["images"]
+    lines = [f"{n} images per row ({per_class} per class, seed 1), {threads} thread(s); Frechet distance of the "
+             "evaluation classifier's 64-d features to the 10,000 test images; floor = the same distance for "
+             f"{n} real training images; recognised = classified as the requested class.", "",
+             "| model | setting | recognised | worst class | classes >= 90 % | Frechet | floor | x floor | s / image |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for x in rows:
+        lines.append(f"| {x['model']} | {x['setting']} | {100 * x['recognised']:.1f} % | {x['worst_class']} "
+                     f"{100 * x['worst_share']:.0f} % | {x['classes_at_90']} / 10 | {x['frechet']:.3f} | "
+                     f"{x['floor']:.3f} | **{x['ratio']:.2f}** | {x['seconds_per_image']:.4f} |")
+    lines += ["", "Recognised share per class:", "",
+              "| model | setting | " + " | ".join(CLASSES) + " |", "|---|---|" + "---|" * 10]
+    for x in rows:
+        lines.append(f"| {x['model']} | {x['setting']} | " + " | ".join(f"{100 * p:.0f}" for p in x["per_class"]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--per-class", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default="bench/models")
+    ap.add_argument("--vae", default="models/fmnist-vae.safetensors", help="autoencoder whose reconstructions are scored")
+    ap.add_argument("--only", default="", help="measure only generators whose name contains this text")
+    a = ap.parse_args()
+    common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
+    rows = []
+    if not a.only:
+        r = ng_eval(["--reconstruct", a.vae], common)
+        rows.append(row("autoencoder " + os.path.basename(a.vae), f"reconstructions (PSNR {r['psnr_db']:.2f} dB; "
+                        f"real images recognised {100 * r['accuracy_real']:.1f} %)", r))
+    for name, args, scales in GENERATORS:
+        if a.only and a.only not in name:
+            continue
+        for cfg in scales:
+            rows.append(row(name, f"CFG {cfg}", ng_eval(args + ["--cfg", str(cfg)], common)))
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "measurements.json"), "w") as f:
+        json.dump([{k: v for k, v in x.items()} for x in rows], f, indent=1)
+    text = markdown(rows, a.per_class, a.threads)
+    with open(os.path.join(a.out, "measurements.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
