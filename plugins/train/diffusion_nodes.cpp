@@ -8,8 +8,9 @@ namespace ng::train_nodes {
 namespace {
 
 NodeSpec make_spec(bool flow) {
-  // 1.1: learned_variance and vlb_weight (train.diffusion; defaults keep 1.0's behaviour).
-  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, flow ? 0 : 1});
+  // train.diffusion 1.1: learned_variance and vlb_weight; 1.2: min_snr_gamma (defaults keep
+  // 1.0's behaviour).
+  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, flow ? 0 : 2});
   spec.display(flow ? "Train flow model" : "Train diffusion model")
       .category("training")
       .describe(flow ? "Trains a U-Net by rectified flow (x_t = (1-t) x0 + t eps, velocity loss) on "
@@ -36,7 +37,10 @@ NodeSpec make_spec(bool flow) {
         .describe("also learn the reverse-process variance (Improved DDPM: 2C outputs, hybrid loss; eps only)")
         .param("vlb_weight", 0.001)
         .range(0.0, 1.0)
-        .describe("weight of the variational-bound term in the hybrid loss (learned_variance)");
+        .describe("weight of the variational-bound term in the hybrid loss (learned_variance)")
+        .param("min_snr_gamma", 0.0)
+        .range(0.0, 1000.0)
+        .describe("Min-SNR-gamma loss weighting (Hang et al. 2023; 5 is typical); 0 = uniform");
   }
   spec.param("channels", "48,96")
       .describe("U-Net widths per level; one 2x downsampling between levels")
@@ -66,6 +70,7 @@ NodeSpec make_spec(bool flow) {
       c.beta_end = call.param_float("beta_end");
       c.arch.learned_variance = call.param_bool("learned_variance");
       c.vlb_weight = call.param_float("vlb_weight");
+      c.min_snr_gamma = call.param_float("min_snr_gamma");
     }
     c.arch.channels = parse_ints(call.param_string("channels"), "channels");
     c.arch.res_blocks = call.param_int("res_blocks");

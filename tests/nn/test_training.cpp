@@ -6,6 +6,7 @@
 #include <QImage>
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +150,34 @@ class TestTraining : public QObject {
       QVERIFY2(std::string(e.what()).find("clean image classifier") != std::string::npos, e.what());
     }
     QVERIFY(!fs::exists(dir / "vae.safetensors"));
+  }
+
+  // Min-SNR weights are min(SNR, gamma) / SNR <= 1 for eps: on the very same first batch,
+  // noise and initial weights, the weighted loss is below the plain one (every row with
+  // SNR > gamma counts less), and the run still learns.
+  void min_snr_weighting_lowers_the_weight_of_clean_timesteps() {
+    ng::BasicContext ctx;
+    auto plain_dir = fresh_dir("snr_plain"), snr_dir = fresh_dir("snr_weighted");
+    auto plain = tiny_pixel_diffusion(plain_dir, 10);
+    plain.log_every = 1;
+    train_diffusion(plain, ctx);
+    auto weighted = tiny_pixel_diffusion(snr_dir, 10);
+    weighted.log_every = 1;
+    weighted.min_snr_gamma = 5.0;
+    train_diffusion(weighted, ctx);
+    const auto a = logged_losses(plain_dir / "run"), b = logged_losses(snr_dir / "run");
+    QCOMPARE(a.size(), b.size());
+    QVERIFY2(b.front() < a.front(), (std::to_string(b.front()) + " vs " + std::to_string(a.front())).c_str());
+    QVERIFY(std::isfinite(b.back()));
+    auto flow = tiny_pixel_diffusion(fresh_dir("snr_flow"), 2);
+    flow.objective = "flow";
+    flow.min_snr_gamma = 5.0;
+    try {
+      train_diffusion(flow, ctx);
+      QFAIL("expected an error: Min-SNR is for VP objectives");
+    } catch (const ng::Error& e) {
+      QVERIFY2(std::string(e.what()).find("min_snr_gamma") != std::string::npos, e.what());
+    }
   }
 
   void resumed_run_matches_uninterrupted_run_exactly() {

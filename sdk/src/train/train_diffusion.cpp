@@ -166,6 +166,8 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     throw Error("class conditioning on Fashion-MNIST needs num_classes = 10");
   if (cfg.conditioning != "prompt" && cfg.conditioning != "class" && cfg.conditioning != "none")
     throw Error("conditioning must be 'prompt', 'class' or 'none'");
+  if (cfg.min_snr_gamma < 0 || (cfg.min_snr_gamma > 0 && cfg.objective == "flow"))
+    throw Error("min_snr_gamma must be >= 0 and is for the VP objectives 'eps' and 'v'");
   if (cfg.arch.learned_variance && cfg.objective != "eps")
     throw Error("learned_variance is implemented for the 'eps' objective (Improved DDPM's hybrid loss)");
   if (cfg.arch.learned_variance && !(cfg.vlb_weight >= 0.0))
@@ -224,6 +226,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
   id.set("limit_examples", cfg.limit_examples);
   if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
   if (cfg.arch.learned_variance) id.set("vlb_weight", cfg.vlb_weight);
+  if (cfg.min_snr_gamma > 0) id.set("min_snr_gamma", cfg.min_snr_gamma);  // absent when off: unchanged ids
   detail::Run run(cfg, ctx, cfg.objective == "flow" ? "flow" : "diffusion", json::dump(id));
   auto params = detail::named_params(model);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -259,6 +262,11 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     auto cond = make_condition(cfg, model, prompts, labels, gen, true);
     auto out = model.unet(xt, t, cond.context, cond.mask, cond.class_ids);
     auto loss = torch::mse_loss(prediction_part(cfg.arch, out), target);
+    if (cfg.min_snr_gamma > 0) {
+      const auto snr = acp.index_select(0, ti) / (1.0 - acp.index_select(0, ti));
+      auto w = snr.clamp_max(cfg.min_snr_gamma) / (cfg.objective == "eps" ? snr : snr + 1.0);
+      loss = ((prediction_part(cfg.arch, out) - target).pow(2).mean({1, 2, 3}) * w.to(out.dtype())).mean();
+    }
     if (tables) {
       // Hybrid loss: the mean is stopped (eps detached), so L_vlb only trains v.
       const auto C = cfg.arch.out_channels;

@@ -92,6 +92,10 @@ struct NG_API DiffusionTrainConfig : CommonConfig {
   std::string schedule = "linear";      ///< make_betas kind (VP objectives)
   int64_t timesteps = 1000;
   double beta_start = 1e-4, beta_end = 0.02;
+  /// > 0: Min-SNR-gamma loss weights (Hang et al. 2023): each row's loss is weighted by
+  /// min(SNR, gamma) / SNR for "eps" and min(SNR, gamma) / (SNR + 1) for "v", so the
+  /// nearly clean timesteps stop dominating the gradient; 5 is the paper's choice. VP only.
+  double min_snr_gamma = 0.0;
   std::filesystem::path autoencoder;    ///< latent models: the autoencoder file
   int64_t sample_steps = 20;            ///< Euler steps of the monitoring sample grids
   /// With arch.learned_variance (objective "eps"): the hybrid loss of Improved DDPM (Nichol &
