@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -79,8 +79,28 @@ int main(int argc, char** argv) {
       c.arch.channels = {16, 32, 64};
       c.kl_weight = 1e-6;
       c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
-      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.5"));
+      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
       r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "latent-unet-v") {
+      // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
+      // with v-prediction and Min-SNR-5 weighting, twice the steps and a cosine lr decay.
+      ng::train::DiffusionTrainConfig c;
+      common(c, argc, argv, preset, 6000, 64, 5e-4);
+      c.cosine_decay = true;
+      c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
+      c.arch.in_channels = c.arch.out_channels = 4;
+      c.arch.sample_size = 8;
+      c.arch.channels = {48, 96};
+      c.arch.attention_resolutions = {8, 4};
+      c.arch.context_dim = 64;
+      c.arch.spatial_scale = 4;
+      c.prompt.dim = 64;
+      c.objective = "v";
+      c.min_snr_gamma = 5.0;
+      c.schedule = "scaled_linear";
+      c.beta_start = 0.00085;
+      c.beta_end = 0.012;
+      r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-unet" || preset == "latent-flow") {
       ng::train::DiffusionTrainConfig c;
       common(c, argc, argv, preset, 3000, 64, 5e-4);
