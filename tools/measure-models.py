@@ -24,6 +24,8 @@ CLASSES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
 GENERATORS = [
     ("latent U-Net (DPM++ 2M, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
+    ("latent U-Net v on fmnist-vae-perceptual (DPM++ 2M, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-perceptual.safetensors"], [1, 3]),
     ("latent flow (Euler, 8 steps)",
      ["--model", "models/fmnist-latent-flow.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
     ("pixel DDPM (DPM++ 2M, Karras, 20 steps)",
@@ -78,17 +80,20 @@ def main():
     ap.add_argument("--per-class", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="bench/models")
-    ap.add_argument("--vae", default="models/fmnist-vae.safetensors", help="autoencoder whose reconstructions are scored")
+    ap.add_argument("--vae", action="append", help="autoencoder whose reconstructions are scored (repeatable; "
+                    "default: every shipped one)")
     ap.add_argument("--only", default="", help="measure only generators whose name contains this text")
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
     rows = []
-    if not a.only:
-        r = ng_eval(["--reconstruct", a.vae], common)
-        rows.append(row("autoencoder " + os.path.basename(a.vae), f"reconstructions (PSNR {r['psnr_db']:.2f} dB; "
+    vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors")
+                     if os.path.exists(f)]
+    for vae in [] if a.only else vaes:
+        r = ng_eval(["--reconstruct", vae], common)
+        rows.append(row("autoencoder " + os.path.basename(vae), f"reconstructions (PSNR {r['psnr_db']:.2f} dB; "
                         f"real images recognised {100 * r['accuracy_real']:.1f} %)", r))
     for name, args, scales in GENERATORS:
-        if a.only and a.only not in name:
+        if (a.only and a.only not in name) or not os.path.exists(args[1]):
             continue
         for cfg in scales:
             rows.append(row(name, f"CFG {cfg}", ng_eval(args + ["--cfg", str(cfg)], common)))

@@ -163,11 +163,11 @@ ng::json::Value reconstruction_report(const std::string& vae_path, ng::nn::Featu
   const auto real = ng::train::to_images(train, pick);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<at::Tensor> parts;
-  double squared_error = 0;
+  double psnr_sum = 0;  // per-image PSNR (dB, peak 1)
   for (int64_t i = 0; i < n; i += 500) {
     const auto x = real.narrow(0, i, std::min<int64_t>(500, n - i));
     parts.push_back(ae->decode(ae->encode(x)).clamp(0, 1));
-    squared_error += (parts.back() - x).pow(2).mean({1, 2, 3}).clamp_min(1e-10).log10().mul(-10).sum().item<double>();
+    psnr_sum += (parts.back() - x).pow(2).mean({1, 2, 3}).clamp_min(1e-10).log10().mul(-10).sum().item<double>();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto rec = at::cat(parts);
@@ -175,7 +175,7 @@ ng::json::Value reconstruction_report(const std::string& vae_path, ng::nn::Featu
   r.set("model", vae_path);
   r.set("kind", "reconstruction");
   r.set("seconds", secs);
-  r.set("psnr_db", squared_error / double(n));
+  r.set("psnr_db", psnr_sum / double(n));
   add_scores(r, clf, rec, train.labels.index_select(0, pick), test_feats);
   r.set("frechet_floor_real_train_vs_test", ng::nn::frechet_distance(features(clf, real), test_feats));
   r.set("accuracy_real", (logits_of(clf, real).argmax(1) == train.labels.index_select(0, pick)).to(at::kDouble).mean().item<double>());
