@@ -50,6 +50,18 @@ void common(ng::train::CommonConfig& c, int argc, char** argv, const std::string
   c.provenance = "tools/ng-train " + preset + " (same settings as graphs/train/" + preset + ".yaml)";
 }
 
+// The prompt-conditioned U-Net on fmnist-vae-sized latents (4x8x8) of latent-unet,
+// latent-flow and latent-unet-v.
+void latent_unet_arch(ng::train::DiffusionTrainConfig& c) {
+  c.arch.in_channels = c.arch.out_channels = 4;
+  c.arch.sample_size = 8;
+  c.arch.channels = {48, 96};
+  c.arch.attention_resolutions = {8, 4};
+  c.arch.context_dim = 64;
+  c.arch.spatial_scale = 4;
+  c.prompt.dim = 64;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,13 +100,7 @@ int main(int argc, char** argv) {
       common(c, argc, argv, preset, 6000, 64, 5e-4);
       c.cosine_decay = true;
       c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-      c.arch.in_channels = c.arch.out_channels = 4;
-      c.arch.sample_size = 8;
-      c.arch.channels = {48, 96};
-      c.arch.attention_resolutions = {8, 4};
-      c.arch.context_dim = 64;
-      c.arch.spatial_scale = 4;
-      c.prompt.dim = 64;
+      latent_unet_arch(c);
       c.objective = "v";
       c.min_snr_gamma = 5.0;
       c.schedule = "scaled_linear";
@@ -105,13 +111,7 @@ int main(int argc, char** argv) {
       ng::train::DiffusionTrainConfig c;
       common(c, argc, argv, preset, 3000, 64, 5e-4);
       c.autoencoder = vae;
-      c.arch.in_channels = c.arch.out_channels = 4;
-      c.arch.sample_size = 8;
-      c.arch.channels = {48, 96};
-      c.arch.attention_resolutions = {8, 4};
-      c.arch.context_dim = 64;
-      c.arch.spatial_scale = 4;
-      c.prompt.dim = 64;
+      latent_unet_arch(c);
       c.objective = preset == "latent-flow" ? "flow" : "eps";
       c.schedule = "scaled_linear";
       c.beta_start = 0.00085;
