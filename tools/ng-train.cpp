@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-classifier, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-classifier|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -95,9 +95,9 @@ int main(int argc, char** argv) {
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "latent-unet-v") {
       // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
-      // with v-prediction and Min-SNR-5 weighting, twice the steps and a cosine lr decay.
+      // with v-prediction and Min-SNR-5 weighting, four times the steps and a cosine lr decay.
       ng::train::DiffusionTrainConfig c;
-      common(c, argc, argv, preset, 6000, 64, 5e-4);
+      common(c, argc, argv, preset, 10000, 64, 5e-4);
       c.cosine_decay = true;
       c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
       latent_unet_arch(c);
@@ -106,6 +106,17 @@ int main(int argc, char** argv) {
       c.schedule = "scaled_linear";
       c.beta_start = 0.00085;
       c.beta_end = 0.012;
+      r = ng::train::train_diffusion(c, ctx);
+    } else if (preset == "latent-flow-ln") {
+      // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae-perceptual,
+      // with logit-normal training times (SD3), five times the steps and a cosine lr decay.
+      ng::train::DiffusionTrainConfig c;
+      common(c, argc, argv, preset, 10000, 64, 5e-4);
+      c.cosine_decay = true;
+      c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
+      latent_unet_arch(c);
+      c.objective = "flow";
+      c.flow_time_sampling = "logit_normal";
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-unet" || preset == "latent-flow") {
       ng::train::DiffusionTrainConfig c;
@@ -148,11 +159,12 @@ int main(int argc, char** argv) {
       c.vlb_weight = 0.001;
       c.provenance = "tools/ng-train pixel-ddpm-lv (same settings as graphs/train/pixel-ddpm-learned-variance.yaml)";
       r = ng::train::train_diffusion(c, ctx);
-    } else if (preset == "latent-classifier") {
+    } else if (preset == "latent-classifier" || preset == "latent-classifier-perceptual") {
+      // latent-classifier-perceptual: the same classifier in fmnist-vae-perceptual's latents.
       ng::train::ClassifierTrainConfig c;
       common(c, argc, argv, preset, 3000, 128, 1e-3);
       c.cosine_decay = true;
-      c.autoencoder = vae;
+      c.autoencoder = preset == "latent-classifier" ? vae : arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
       c.noisy = true;
       c.arch.in_channels = 4;
       c.arch.input_size = 8;

@@ -10,7 +10,8 @@ namespace {
 NodeSpec make_spec(bool flow) {
   // train.diffusion 1.1: learned_variance and vlb_weight; 1.2: min_snr_gamma (defaults keep
   // 1.0's behaviour).
-  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, flow ? 0 : 2});
+  // train.flow 1.1: time_sampling.
+  NodeSpec spec(flow ? "train.flow" : "train.diffusion", {1, flow ? 1 : 2});
   spec.display(flow ? "Train flow model" : "Train diffusion model")
       .category("training")
       .describe(flow ? "Trains a U-Net by rectified flow (x_t = (1-t) x0 + t eps, velocity loss) on "
@@ -41,6 +42,9 @@ NodeSpec make_spec(bool flow) {
         .param("min_snr_gamma", 0.0)
         .range(0.0, 1000.0)
         .describe("Min-SNR-gamma loss weighting (Hang et al. 2023; 5 is typical); 0 = uniform");
+  } else {
+    spec.enum_param("time_sampling", {"uniform", "logit_normal"}, "uniform")
+        .describe("how training draws t: uniform, or logit-normal (SD3: more steps on middle times)");
   }
   spec.param("channels", "48,96")
       .describe("U-Net widths per level; one 2x downsampling between levels")
@@ -71,6 +75,8 @@ NodeSpec make_spec(bool flow) {
       c.arch.learned_variance = call.param_bool("learned_variance");
       c.vlb_weight = call.param_float("vlb_weight");
       c.min_snr_gamma = call.param_float("min_snr_gamma");
+    } else {
+      c.flow_time_sampling = call.param_string("time_sampling");
     }
     c.arch.channels = parse_ints(call.param_string("channels"), "channels");
     c.arch.res_blocks = call.param_int("res_blocks");

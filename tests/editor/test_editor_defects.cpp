@@ -4,7 +4,6 @@
 #include <QAbstractSpinBox>
 #include <QApplication>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -12,13 +11,13 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTemporaryDir>
-#include <QTimer>
 #include <QToolButton>
 #include <QUndoStack>
 
 #include <cmath>
 
 #include "editor_test_helpers.hpp"
+#include "file_chooser.hpp"
 #include "image_view.hpp"
 #include "inspector.hpp"
 #include "latent_preview.hpp"
@@ -68,22 +67,6 @@ at::Tensor fashion_image(const QString& path) {
   for (int y = 0; y < grey.height() && y < 28; ++y)
     for (int x = 0; x < grey.width() && x < 28; ++x) t[0][0][y + 2][x + 2] = grey.constScanLine(y)[x] / 255.0f;
   return t;
-}
-
-/// Accepts the next modal file dialog with `file`, as a user typing a name would (checks
-/// every 20 ms until the dialog is up, for about ten seconds).
-// Polls every 20 ms for up to 4 minutes: on a busy machine the first QFileDialog can take
-// well over 10 s to appear, and a dialog nobody answers hangs the test until ctest kills it.
-void answer_file_dialog(const QString& file, int tries = 12000) {
-  QTimer::singleShot(20, [file, tries] {
-    auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
-    if (!dialog) {
-      if (tries > 0) answer_file_dialog(file, tries - 1);
-      return;
-    }
-    dialog->selectFile(file);
-    QMetaObject::invokeMethod(dialog, "accept");  // the Save button
-  });
 }
 
 }  // namespace
@@ -441,9 +424,16 @@ class EditorDefectsTest : public QObject {
     QVERIFY(w.document()->save_as(path("first.yaml")));
     w.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    answer_file_dialog(path("second.yaml"));
+    // Answer the chooser as a user typing a name would, without a modal dialog to wait for.
+    int asked = 0;
+    ng::editor::set_path_chooser([&](QWidget*, const ng::editor::PathRequest& r) {
+      ++asked;
+      return r.kind == ng::editor::PathChoice::SaveFile ? path("second") : QString();
+    });
     QTest::keyClick(&w, Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
-    QCOMPARE(w.document()->file_path(), path("second.yaml"));
+    ng::editor::set_path_chooser({});
+    QCOMPARE(asked, 1);
+    QCOMPARE(w.document()->file_path(), path("second.yaml"));  // ".yaml" added to a bare name
     QVERIFY(QFileInfo::exists(path("second.yaml")));
   }
 

@@ -180,6 +180,42 @@ class TestTraining : public QObject {
     }
   }
 
+  // Logit-normal training times (SD3) for rectified flow: the run learns, is a run of its
+  // own (a uniform-time checkpoint does not resume it), and is refused for VP objectives.
+  void logit_normal_flow_times_learn_and_are_their_own_run() {
+    ng::BasicContext ctx;
+    auto dir = fresh_dir("flow_lognorm");
+    auto uniform = tiny_pixel_diffusion(dir, 5);
+    uniform.objective = "flow";
+    train_diffusion(uniform, ctx);
+    auto lognorm = tiny_pixel_diffusion(dir, 30);
+    lognorm.objective = "flow";
+    lognorm.flow_time_sampling = "logit_normal";
+    try {
+      train_diffusion(lognorm, ctx);
+      QFAIL("expected an error: the uniform-time checkpoint is another run");
+    } catch (const ng::Error& e) {
+      QVERIFY2(std::string(e.what()).find("different training config") != std::string::npos, e.what());
+    }
+    auto fresh = fresh_dir("flow_lognorm_fresh");
+    lognorm.output = fresh / "flow.safetensors";
+    lognorm.run_dir = fresh / "run";
+    train_diffusion(lognorm, ctx);
+    const auto losses = logged_losses(lognorm.run_dir);
+    QVERIFY2(losses.back() < 0.8 * losses.front(), "velocity loss should fall by 20% in 30 steps");
+    for (const char* bad : {"eps", "v"}) {
+      auto vp = tiny_pixel_diffusion(fresh_dir("flow_lognorm_vp"), 2);
+      vp.objective = bad;
+      vp.flow_time_sampling = "logit_normal";
+      try {
+        train_diffusion(vp, ctx);
+        QFAIL("expected an error: logit-normal times are for flow");
+      } catch (const ng::Error& e) {
+        QVERIFY2(std::string(e.what()).find("flow_time_sampling") != std::string::npos, e.what());
+      }
+    }
+  }
+
   void resumed_run_matches_uninterrupted_run_exactly() {
     ng::BasicContext ctx;
     auto straight = fresh_dir("straight");

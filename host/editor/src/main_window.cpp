@@ -1,12 +1,13 @@
 #include "main_window.hpp"
 
+#include "file_chooser.hpp"
+
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -239,8 +240,8 @@ void MainWindow::build_actions() {
   });
   connect(make_action("file_open", tr("&Open…"), QKeySequence::Open), &QAction::triggered, this, [this] {
     if (!maybe_save()) return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open graph"), QFileInfo(doc_->file_path()).absolutePath(),
-                                                      tr("Graphs and images (*.yaml *.yml *.png);;All files (*)"));
+    const QString path = choose_path(this, {PathChoice::OpenFile, tr("Open graph"), QFileInfo(doc_->file_path()).absolutePath(),
+                                                   tr("Graphs and images (*.yaml *.yml *.png);;All files (*)")});
     if (!path.isEmpty()) open_file(path, nullptr, false);
   });
   connect(make_action("file_save", tr("&Save"), QKeySequence::Save), &QAction::triggered, this, [this] { save(); });
@@ -324,7 +325,7 @@ void MainWindow::build_actions() {
     run_on_server(QUrl(url), token);
   });
   connect(make_action("run_output_dir", tr("&Output Folder…")), &QAction::triggered, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Output folder"), output_dir_);
+    const QString dir = choose_path(this, {PathChoice::Folder, tr("Output folder"), output_dir_, {}});
     if (!dir.isEmpty()) set_output_dir(dir);
   });
   connect(make_action("help_plugins", tr("&Plugins…")), &QAction::triggered, this, [this] {
@@ -547,7 +548,7 @@ bool MainWindow::save() {
 bool MainWindow::save_as() {
   QString start = doc_->file_path();
   if (start.isEmpty()) start = QDir(doc_->graph_dir().isEmpty() ? QDir::currentPath() : doc_->graph_dir()).filePath("untitled.yaml");
-  QString path = QFileDialog::getSaveFileName(this, tr("Save graph"), start, tr("Graphs (*.yaml *.yml)"));
+  QString path = choose_path(this, {PathChoice::SaveFile, tr("Save graph"), start, tr("Graphs (*.yaml *.yml)")});
   if (path.isEmpty()) return false;
   if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".yaml");
   QString error;

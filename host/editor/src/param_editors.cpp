@@ -1,5 +1,7 @@
 #include "param_editors.hpp"
 
+#include "file_chooser.hpp"
+
 #include "theme.hpp"
 
 #include <QApplication>
@@ -8,7 +10,6 @@
 #include <QDir>
 #include <QEvent>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -407,7 +408,7 @@ class PathEditor : public ParamEditor {
     QString start = edit_->text();
     if (!start.isEmpty() && QFileInfo(start).isRelative() && !dir.isEmpty()) start = QDir(dir).filePath(start);
     if (start.isEmpty()) start = dir;
-    const QString picked = QFileDialog::getOpenFileName(this, tr("Choose %1").arg(QString::fromStdString(spec().name)), start);
+    const QString picked = choose_path(this, {PathChoice::OpenFile, tr("Choose %1").arg(QString::fromStdString(spec().name)), start, {}});
     if (picked.isEmpty()) return;
     edit_->setText(stored_path(picked, dir));
     commit(edit_->text());

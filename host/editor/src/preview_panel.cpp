@@ -1,8 +1,9 @@
 #include "preview_panel.hpp"
 
+#include "file_chooser.hpp"
+
 #include <QDir>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QImageReader>
@@ -203,7 +204,7 @@ bool PreviewPanel::save_current(const QString& path, QString* error) {
 void PreviewPanel::save_as_dialog() {
   if (view_->image().isNull()) return;
   const QString suggested = current_path_.isEmpty() ? QStringLiteral("preview.png") : QFileInfo(current_path_).fileName();
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), suggested, tr("PNG images (*.png)"));
+  const QString path = choose_path(this, {PathChoice::SaveFile, tr("Save image"), suggested, tr("PNG images (*.png)")});
   if (path.isEmpty()) return;
   QString error;
   if (!save_current(path, &error)) QMessageBox::warning(this, tr("Save image"), error);

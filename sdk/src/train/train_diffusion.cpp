@@ -168,6 +168,10 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     throw Error("conditioning must be 'prompt', 'class' or 'none'");
   if (cfg.min_snr_gamma < 0 || (cfg.min_snr_gamma > 0 && cfg.objective == "flow"))
     throw Error("min_snr_gamma must be >= 0 and is for the VP objectives 'eps' and 'v'");
+  if (cfg.flow_time_sampling != "uniform" && cfg.flow_time_sampling != "logit_normal")
+    throw Error("flow_time_sampling must be 'uniform' or 'logit_normal', got '" + cfg.flow_time_sampling + "'");
+  if (cfg.flow_time_sampling != "uniform" && cfg.objective != "flow")
+    throw Error("flow_time_sampling is for the 'flow' objective");
   if (cfg.arch.learned_variance && cfg.objective != "eps")
     throw Error("learned_variance is implemented for the 'eps' objective (Improved DDPM's hybrid loss)");
   if (cfg.arch.learned_variance && !(cfg.vlb_weight >= 0.0))
@@ -227,6 +231,7 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
   if (!cfg.data_folder.empty()) id.set("data_folder", cfg.data_folder.string());  // absent: unchanged ids
   if (cfg.arch.learned_variance) id.set("vlb_weight", cfg.vlb_weight);
   if (cfg.min_snr_gamma > 0) id.set("min_snr_gamma", cfg.min_snr_gamma);  // absent when off: unchanged ids
+  if (cfg.flow_time_sampling != "uniform") id.set("flow_time_sampling", cfg.flow_time_sampling);  // likewise
   detail::Run run(cfg, ctx, cfg.objective == "flow" ? "flow" : "diffusion", json::dump(id));
   auto params = detail::named_params(model);
   detail::AdamW opt(params, cfg.weight_decay);
@@ -247,7 +252,9 @@ TrainResult train_diffusion(const DiffusionTrainConfig& cfg_in, Context& ctx) {
     auto noise = at::randn(x0.sizes(), gen);
     at::Tensor xt, t, target, ti;
     if (cfg.objective == "flow") {
-      auto tt = at::rand({B}, gen) * (1.0 - 1e-3) + 1e-3;
+      // Both draws stay in [1e-3, 1]: t = 0 would ask for the velocity at the data itself.
+      auto tt = cfg.flow_time_sampling == "logit_normal" ? at::sigmoid(at::randn({B}, gen)).clamp(1e-3, 1.0)
+                                                         : at::rand({B}, gen) * (1.0 - 1e-3) + 1e-3;
       auto tb = tt.view({B, 1, 1, 1});
       xt = (1.0 - tb) * x0 + tb * noise;
       t = tt * 1000.0;

@@ -102,6 +102,11 @@ struct NG_API DiffusionTrainConfig : CommonConfig {
   /// Dhariwal 2021, sec. 3.1), L_simple + vlb_weight * L_vlb, L_vlb = T * L_t (one uniform t
   /// per row, in bits per dimension) with the predicted mean stopped, so L_vlb trains only v.
   double vlb_weight = 0.001;
+  /// "flow" only: how training draws t. "uniform" (Liu et al. 2022), or "logit_normal":
+  /// t = sigmoid(u), u ~ N(0, 1), which spends more of the training on the middle times
+  /// where the velocity is hardest to predict (Esser et al. 2024, "Scaling Rectified Flow
+  /// Transformers", sec. 3.1: rf/lognorm(0.00, 1.00) ranked best of their samplers).
+  std::string flow_time_sampling = "uniform";
 };
 
 /// Classifier. With `autoencoder` set it reads scaled latents; with `noisy` it is trained
