@@ -62,6 +62,17 @@ void latent_unet_arch(ng::train::DiffusionTrainConfig& c) {
   c.prompt.dim = 64;
 }
 
+// The settings latent-unet-v and latent-flow-ln share: the latent-unet architecture on
+// fmnist-vae-perceptual, 10,000 steps with a cosine lr decay.
+ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, const std::string& preset) {
+  ng::train::DiffusionTrainConfig c;
+  common(c, argc, argv, preset, 10000, 64, 5e-4);
+  c.cosine_decay = true;
+  c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
+  latent_unet_arch(c);
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,11 +107,7 @@ int main(int argc, char** argv) {
     } else if (preset == "latent-unet-v") {
       // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
       // with v-prediction and Min-SNR-5 weighting, four times the steps and a cosine lr decay.
-      ng::train::DiffusionTrainConfig c;
-      common(c, argc, argv, preset, 10000, 64, 5e-4);
-      c.cosine_decay = true;
-      c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-      latent_unet_arch(c);
+      ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset);
       c.objective = "v";
       c.min_snr_gamma = 5.0;
       c.schedule = "scaled_linear";
@@ -110,11 +117,7 @@ int main(int argc, char** argv) {
     } else if (preset == "latent-flow-ln") {
       // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae-perceptual,
       // with logit-normal training times (SD3), five times the steps and a cosine lr decay.
-      ng::train::DiffusionTrainConfig c;
-      common(c, argc, argv, preset, 10000, 64, 5e-4);
-      c.cosine_decay = true;
-      c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-      latent_unet_arch(c);
+      ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset);
       c.objective = "flow";
       c.flow_time_sampling = "logit_normal";
       r = ng::train::train_diffusion(c, ctx);
