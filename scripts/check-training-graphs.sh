@@ -8,7 +8,7 @@ steps=${1:-20}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for preset in vae latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual; do
+for preset in vae vae-perceptual-ft latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual; do
   build/bin/ng-train "$preset" --steps "$steps" --out "$work/$preset-tool.safetensors" \
     --run "$work/$preset-tool" > "$work/$preset-tool.log" 2>&1
   build/bin/noisegraph run "graphs/train/$preset.yaml" --quiet --output-dir "$work" \

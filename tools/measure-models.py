@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Measures every shipped Fashion-MNIST model against the real-data floor, in one run.
 
-    tools/measure-models.py [--per-class 100] [--threads 1] [--out bench/models] [--only NAME]
+    tools/measure-models.py [--per-class 100] [--threads 1] [--jobs 1] [--out bench/models] [--only NAME]
 
 Runs build/bin/ng-eval for the autoencoder's reconstructions and for each generator at
 CFG 1 and at its recommended CFG, all at the same sample count (10 x per-class images, the
 same seeds), and writes OUT/measurements.json and OUT/measurements.md: recognised share
 (overall, per class, worst class), the Frechet distance of the evaluation classifier's
 features to the 10,000 test images, the floor (that distance for the same number of real
-training images) and the ratio of the two, and sampling + decoding seconds per image on
-this machine. Run from the repository root after building ng-eval.
+training images, per_class of each class) and the ratio of the two, and sampling + decoding
+seconds per image on this machine. --jobs N runs N ng-eval processes at once (the costly
+rows first); the seconds are then those of a machine running N of them. Run from the
+repository root after building ng-eval.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -81,25 +84,33 @@ def markdown(rows, per_class, threads):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-class", type=int, default=100)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="intra-op threads of each ng-eval process")
+    ap.add_argument("--jobs", type=int, default=1, help="ng-eval processes run at once")
     ap.add_argument("--out", default="bench/models")
     ap.add_argument("--vae", action="append", help="autoencoder whose reconstructions are scored (repeatable; "
                     "default: every shipped one)")
     ap.add_argument("--only", default="", help="measure only generators whose name contains this text")
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
-    rows = []
     vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors")
                      if os.path.exists(f)]
-    for vae in [] if a.only else vaes:
-        r = ng_eval(["--reconstruct", vae], common)
-        rows.append(row("autoencoder " + os.path.basename(vae), f"reconstructions (PSNR {r['psnr_db']:.2f} dB; "
-                        f"real images recognised {100 * r['accuracy_real']:.1f} %)", r))
+    # (row name, ng-eval arguments, setting or None for a reconstruction row), in table order
+    tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in ([] if a.only else vaes)]
     for name, args, scales in GENERATORS:
         if (a.only and a.only not in name) or not os.path.exists(args[1]):
             continue
-        for cfg in scales:
-            rows.append(row(name, f"CFG {cfg}", ng_eval(args + ["--cfg", str(cfg)], common)))
+        tasks += [(name, args + ["--cfg", str(cfg)], f"CFG {cfg}") for cfg in scales]
+    # the pixel rows take most of the time: start them first so N jobs finish together
+    order = sorted(range(len(tasks)), key=lambda i: "--pixel" not in tasks[i][1])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        futures = {i: pool.submit(ng_eval, tasks[i][1], common) for i in order}
+        results = [futures[i].result() for i in range(len(tasks))]
+    rows = []
+    for (name, _, setting), r in zip(tasks, results):
+        if setting is None:
+            setting = (f"reconstructions (PSNR {r['psnr_db']:.2f} dB; real images recognised "
+                       f"{100 * r['accuracy_real']:.1f} %)")
+        rows.append(row(name, setting, r))
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "measurements.json"), "w") as f:
         json.dump([{k: v for k, v in x.items()} for x in rows], f, indent=1)

@@ -2,7 +2,7 @@
 // `per_class` images of each Fashion-MNIST class with the SDK samplers and CFG, decodes
 // them, and scores them with the evaluation classifier: accuracy against the requested
 // class and Frechet distance (classifier features) to the real test set, next to the
-// floor of the same number of real training images.
+// floor of the same number of real training images (as many of each class).
 //
 //   ng-eval --model FILE [--vae FILE | --pixel] [--sampler dpmpp_2m] [--scheduler karras]
 //           [--steps 20] [--cfg 3] [--per-class 100] [--seed 1] [--grid out.png] [--json out.json]
@@ -130,9 +130,19 @@ at::Tensor logits_of(ng::nn::FeatureClassifier& c, const at::Tensor& images) {
   return at::cat(parts);
 }
 
-// The N real training images the floor is measured on (the same pick for every report).
+// The N real training images the floor is measured on (the same pick for every report):
+// N / 10 of each class, like the samples, so a random class imbalance in the pick does not
+// inflate the floor (a plain random pick of 1,000 scored 0.142, more than good samples).
 at::Tensor floor_pick(const ng::train::ImageDataset& train, int64_t n, uint64_t seed) {
-  return at::randperm(train.size(), ng::Context::make_generator(seed)).narrow(0, 0, n);
+  const auto order = at::randperm(train.size(), ng::Context::make_generator(seed));
+  const auto labels = train.labels.index_select(0, order);
+  std::vector<at::Tensor> per_class;
+  for (int64_t c = 0; c < 10; ++c) {
+    const auto of_class = order.index({labels == c});
+    if (of_class.size(0) < n / 10) throw ng::Error("the training set has too few images of class " + std::to_string(c));
+    per_class.push_back(of_class.narrow(0, 0, n / 10));
+  }
+  return at::cat(per_class);
 }
 
 // Scores of images against the test set: recognised share (overall and per class) against

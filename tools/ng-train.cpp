@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, vae-perceptual-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -101,6 +101,18 @@ int main(int argc, char** argv) {
       common(c, argc, argv, preset, 3000, 32, 1.5e-3);
       c.arch.channels = {16, 32, 64};
       c.kl_weight = 1e-6;
+      c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
+      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
+      r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "vae-perceptual-ft") {
+      // graphs/train/vae-perceptual-ft.yaml: fmnist-vae-perceptual's decoder trained on, with
+      // its encoder and latent space frozen, so the latent models trained on it keep working.
+      ng::train::AutoencoderTrainConfig c;
+      common(c, argc, argv, preset, 4000, 32, 5e-4);
+      c.warmup_steps = 100;
+      c.cosine_decay = true;
+      c.ema_decay = 0.999;
+      c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
       c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
       c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
       r = ng::train::train_autoencoder(c, ctx);

@@ -6,7 +6,7 @@
 namespace ng::train_nodes {
 
 void register_autoencoder_node(Registrar& r) {
-  NodeSpec spec("train.autoencoder", {1, 1});
+  NodeSpec spec("train.autoencoder", {1, 2});
   spec.display("Train autoencoder")
       .category("training")
       .describe("Trains a KL autoencoder on Fashion-MNIST (32x32 images): MSE reconstruction plus a "
@@ -23,7 +23,10 @@ void register_autoencoder_node(Registrar& r) {
       .describe("clean image classifier file for the perceptual term (use one you do not evaluate with)")
       .param("perceptual_weight", 0.0)
       .range(0.0, 100.0)
-      .describe("weight of the perceptual distance (LPIPS-style, channel-normalised activations); 0 = off");
+      .describe("weight of the perceptual distance (LPIPS-style, channel-normalised activations); 0 = off")
+      .path_param("finetune_decoder_of", "")
+      .describe("an autoencoder file: train only its decoder, keeping its encoder, latent space and "
+                "scaling factor (its latent models keep working); channels and latent_channels are then ignored");
   spec.run([](NodeCall& call) {
     train::AutoencoderTrainConfig c;
     read_common_params(call, c);
@@ -32,6 +35,7 @@ void register_autoencoder_node(Registrar& r) {
     c.kl_weight = call.param_float("kl_weight");
     c.perceptual_weight = call.param_float("perceptual_weight");
     if (!call.param_string("perceptual_model").empty()) c.perceptual_model = call.param_path("perceptual_model");
+    if (!call.param_string("finetune_decoder_of").empty()) c.finetune_decoder_of = call.param_path("finetune_decoder_of");
     publish(call, train::train_autoencoder(c, call.context()));
   });
   r.add(std::move(spec));

@@ -152,6 +152,49 @@ class TestTraining : public QObject {
     QVERIFY(!fs::exists(dir / "vae.safetensors"));
   }
 
+  // A decoder fine-tune keeps the source's latent space: its encoder tensors and scaling
+  // factor come out byte for byte, only decoder tensors change, reconstructions improve, and
+  // the latents it encodes are exactly those of the source file.
+  void decoder_finetune_keeps_the_latent_space() {
+    ng::BasicContext ctx;
+    auto source_dir = fresh_dir("vae_ft_source"), ft_dir = fresh_dir("vae_ft");
+    auto source = train_autoencoder(tiny_vae(source_dir, 20), ctx);
+    auto c = tiny_vae(ft_dir, 30);
+    c.arch.channels = {4, 4};  // ignored: the source file's architecture is used
+    c.finetune_decoder_of = source.output;
+    auto ft = train_autoencoder(c, ctx);
+    const auto a = ng::io::load_safetensors(source.output), b = ng::io::load_safetensors(ft.output);
+    QCOMPARE(b.metadata.at(ng::nn::meta::scaling_factor), a.metadata.at(ng::nn::meta::scaling_factor));
+    QCOMPARE(b.metadata.at(ng::nn::meta::config), a.metadata.at(ng::nn::meta::config));
+    int encoder = 0, decoder_changed = 0;
+    for (const auto& [name, t] : a.tensors) {
+      const auto& u = b.tensors.at(name);
+      const bool same = t.sizes() == u.sizes() && t.equal(u);
+      if (name.rfind("autoencoder.enc", 0) == 0) {
+        ++encoder;
+        QVERIFY2(same, name.c_str());
+      } else if (!same) {
+        ++decoder_changed;
+      }
+    }
+    QVERIFY(encoder > 0);
+    QVERIFY2(decoder_changed > 0, "the decoder should have been trained");
+    QVERIFY2(ft.metrics.at("test_psnr") > source.metrics.at("test_psnr"),
+             (std::to_string(ft.metrics.at("test_psnr")) + " vs " + std::to_string(source.metrics.at("test_psnr"))).c_str());
+    auto x = to_images(load_fashion_mnist({}, "t10k", 32), at::arange(32));
+    QVERIFY(ng::nn::load_autoencoder(source.output)->encode(x).equal(ng::nn::load_autoencoder(ft.output)->encode(x)));
+
+    c.finetune_decoder_of = ft_dir / "missing.safetensors";
+    c.output = ft_dir / "other.safetensors";
+    try {
+      train_autoencoder(c, ctx);
+      QFAIL("expected an error for a missing source file");
+    } catch (const ng::Error& e) {
+      QVERIFY2(std::string(e.what()).find("missing.safetensors") != std::string::npos, e.what());
+    }
+    QVERIFY(!fs::exists(c.output));
+  }
+
   // Min-SNR weights are min(SNR, gamma) / SNR <= 1 for eps: on the very same first batch,
   // noise and initial weights, the weighted loss is below the plain one (every row with
   // SNR > gamma counts less), and the run still learns.

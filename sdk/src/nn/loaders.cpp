@@ -311,17 +311,26 @@ std::shared_ptr<Denoiser> load_denoiser(const std::filesystem::path& path, c10::
   return std::make_shared<UNetDenoiser>(net, sampling_from_metadata(f.metadata, f.source), path.filename().string());
 }
 
-std::shared_ptr<Autoencoder> load_autoencoder(const std::filesystem::path& path, c10::Device device) {
+AutoencoderFileNet load_autoencoder_net(const std::filesystem::path& path) {
   auto f = open_kind(path, "autoencoder", "an autoencoder");
   check_finite(f, "autoencoder.");
   const auto cfg = AutoencoderConfig::from_json(meta_json(f, meta::config));
   check_config_fits(f, "autoencoder.", cfg.channels, cfg.res_blocks, "autoencoder");
-  AutoencoderNet net(cfg);
-  load_state_dict(*net, f.tensors, "autoencoder.", f.source);
-  freeze(*net, device);
-  const double scale = std::stod(f.meta(meta::scaling_factor));
-  if (!(scale > 0) || !std::isfinite(scale)) throw Error(f.source + ": invalid scaling factor");
-  return std::make_shared<KLAutoencoder>(net, scale, path.filename().string());
+  AutoencoderFileNet out{AutoencoderNet(cfg), f.meta(meta::scaling_factor), 0.0};
+  load_state_dict(*out.net, f.tensors, "autoencoder.", f.source);
+  try {
+    out.scaling_factor = std::stod(out.scaling_factor_text);
+  } catch (const std::exception&) {
+  }
+  if (!(out.scaling_factor > 0) || !std::isfinite(out.scaling_factor))
+    throw Error(f.source + ": invalid scaling factor '" + out.scaling_factor_text + "'");
+  return out;
+}
+
+std::shared_ptr<Autoencoder> load_autoencoder(const std::filesystem::path& path, c10::Device device) {
+  auto loaded = load_autoencoder_net(path);
+  freeze(*loaded.net, device);
+  return std::make_shared<KLAutoencoder>(loaded.net, loaded.scaling_factor, path.filename().string());
 }
 
 std::shared_ptr<PromptEncoder> load_prompt_encoder(const std::filesystem::path& path) {

@@ -101,6 +101,15 @@ TORCH_MODULE(ClassifierNet);
 /// anything else. Defined in loaders.cpp, which owns the file checks.
 ClassifierNet load_frozen_image_classifier_net(const std::filesystem::path& path);
 
+/// The network of an autoencoder file, trainable (for fine-tuning), with its scaling factor
+/// exactly as the file states it. Throws ng::Error naming the file for anything else.
+struct AutoencoderFileNet {
+  AutoencoderNet net;
+  std::string scaling_factor_text;  ///< the file's "noisegraph.scaling_factor", verbatim
+  double scaling_factor = 1.0;
+};
+AutoencoderFileNet load_autoencoder_net(const std::filesystem::path& path);
+
 /// All parameters and buffers by name (what model files store).
 std::map<std::string, at::Tensor> state_dict(const torch::nn::Module& m, const std::string& prefix = "");
 /// Copies tensors `prefix + name` from `tensors` into the module. Throws ng::Error naming

@@ -1,6 +1,9 @@
 // KL autoencoder training (Rombach et al. 2022, sec. 3 and appendix G: reconstruction
-// loss plus a small KL term towards N(0, I)), then latent scaling factor and test PSNR.
+// loss plus a small KL term towards N(0, I)), then latent scaling factor and test PSNR;
+// or fine-tuning of an existing autoencoder's decoder with its latent space kept.
 #include <cmath>
+#include <optional>
+#include <tuple>
 
 #include "../nn/modules.hpp"
 #include "loop.hpp"
@@ -43,15 +46,32 @@ at::Tensor perceptual_distance(nn::ClassifierNet& net, const at::Tensor& reconst
   return total;
 }
 
+// The decoder's parameters (names "dec..."): what a decoder fine-tune trains.
+std::vector<std::pair<std::string, at::Tensor>> decoder_params(std::vector<std::pair<std::string, at::Tensor>> all) {
+  std::vector<std::pair<std::string, at::Tensor>> dec;
+  for (auto& [name, p] : all) {
+    if (name.rfind("dec", 0) == 0) dec.emplace_back(name, p);
+    else p.set_requires_grad(false);
+  }
+  return dec;
+}
+
 }  // namespace
 
 TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   TrainResult result;
   auto data = training_data(cfg);
   torch::manual_seed(cfg.seed);
-  nn::AutoencoderNet net(cfg.arch);
+  const bool finetune = !cfg.finetune_decoder_of.empty();
+  nn::AutoencoderFileNet source{nn::AutoencoderNet(nullptr)};
+  if (finetune) source = nn::load_autoencoder_net(cfg.finetune_decoder_of);
+  nn::AutoencoderNet net = finetune ? source.net : nn::AutoencoderNet(cfg.arch);
   json::Value id = json::Object{};
-  id.set("arch", cfg.arch.to_json());
+  id.set("arch", net->cfg.to_json());
+  if (finetune) {  // absent otherwise: unchanged ids
+    id.set("finetune_decoder_of", cfg.finetune_decoder_of.filename().string());
+    id.set("source_scaling_factor", source.scaling_factor_text);
+  }
   id.set("kl_weight", cfg.kl_weight);
   id.set("batch_size", cfg.batch_size);
   id.set("lr", cfg.lr);
@@ -66,7 +86,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
     id.set("perceptual_model", cfg.perceptual_model.filename().string());
   }
   detail::Run run(cfg, ctx, "autoencoder", json::dump(id));
-  auto params = detail::named_params(*net);
+  auto params = finetune ? decoder_params(detail::named_params(*net)) : detail::named_params(*net);
   detail::AdamW opt(params, cfg.weight_decay);
   std::unique_ptr<detail::Ema> ema;
   if (cfg.ema_decay > 0) ema = std::make_unique<detail::Ema>(params, cfg.ema_decay);
@@ -81,12 +101,17 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   for (int64_t step = start; step < cfg.steps; ++step) {
     auto x = to_images(data, detail::batch_indices(data.size(), cfg.batch_size, cfg.seed, step));
     auto gen = detail::step_generator(cfg.seed, step, 1);
-    auto [mean, logvar] = net->encode(x);
+    at::Tensor mean, logvar;
+    {
+      std::optional<torch::NoGradGuard> frozen;  // a frozen encoder needs no graph
+      if (finetune) frozen.emplace();
+      std::tie(mean, logvar) = net->encode(x);
+    }
     auto z = mean + torch::exp(0.5 * logvar) * at::randn(mean.sizes(), gen);
     auto rec = net->decode(z);
     auto mse = torch::mse_loss(rec, x);
-    auto kl = 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).mean();
-    auto loss = mse + cfg.kl_weight * kl;
+    auto loss = mse;
+    if (!finetune) loss = loss + cfg.kl_weight * 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).mean();
     if (perceptual) loss = loss + cfg.perceptual_weight * perceptual_distance(perceptual, rec, x);
     opt.zero_grad();
     loss.backward();
@@ -108,8 +133,8 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
 
   // Latent scaling factor: 1 / std of the posterior means over training images, so the
   // diffusion model sees latents of roughly unit variance (LDM, sec. G).
-  double scaling = 1.0;
-  {
+  double scaling = source.scaling_factor;
+  if (!finetune) {
     torch::NoGradGuard g;
     const int64_t n = std::min<int64_t>(cfg.scaling_examples, data.size());
     std::vector<at::Tensor> means;
@@ -124,8 +149,8 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   for (const auto& [k, v] : result.metrics) metrics.set(k, v);
   std::map<std::string, std::string> md = {
       {nn::meta::kind, "autoencoder"},
-      {nn::meta::config, json::dump(cfg.arch.to_json())},
-      {nn::meta::scaling_factor, std::to_string(scaling)},
+      {nn::meta::config, json::dump(net->cfg.to_json())},
+      {nn::meta::scaling_factor, finetune ? source.scaling_factor_text : std::to_string(scaling)},
       {nn::meta::training, run.provenance(std::max(cfg.steps, start), data_description(cfg, data.size()) + ", 28x28 padded to 32x32)")},
       {nn::meta::metrics, json::dump(metrics)}};
   io::save_safetensors(cfg.output, nn::state_dict(*net, "autoencoder."), md,
@@ -133,7 +158,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
 
   // Quality check of the stored (possibly fp16) weights.
   {
-    nn::AutoencoderNet reloaded(cfg.arch);
+    nn::AutoencoderNet reloaded(net->cfg);
     nn::load_state_dict(*reloaded, io::load_safetensors(cfg.output).tensors, "autoencoder.", cfg.output.string());
     reloaded->eval();
     result.metrics["test_psnr_stored"] = mean_psnr(reloaded, test_images);

@@ -78,6 +78,11 @@ struct NG_API AutoencoderTrainConfig : CommonConfig {
   int64_t scaling_examples = 5000;  ///< training images used to measure the scaling factor
   std::filesystem::path perceptual_model;  ///< image classifier file; empty = no perceptual term
   double perceptual_weight = 0.0;          ///< weight of the perceptual distance (0 = off)
+  /// Non-empty: fine-tune only the decoder of this autoencoder file. Its architecture
+  /// (`arch` is ignored), encoder weights and scaling factor are kept byte for byte, so
+  /// latent models trained on its latents work unchanged with the result (as Stable
+  /// Diffusion's fine-tuned VAE decoders do); the KL term is then constant and left out.
+  std::filesystem::path finetune_decoder_of;
 };
 
 /// Diffusion (objective "eps" or "v", DDPM simple loss, Ho et al. 2020 eq. 14) or
