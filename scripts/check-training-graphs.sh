@@ -2,13 +2,16 @@
 # Checks that each training graph in graphs/train/ and the `ng-train` preset of the same
 # name (the driver that produced the shipped weights) train the very same model: both run
 # STEPS steps (default 20) from scratch and the resulting tensors must match byte for byte.
-# Usage, from the repository root after a build:  scripts/check-training-graphs.sh [STEPS]
+# Usage, from the repository root after a build:  scripts/check-training-graphs.sh [STEPS [PRESET...]]
+# (no presets named: all of them)
 set -eu
 steps=${1:-20}
+[ $# -gt 0 ] && shift
+presets=${*:-vae vae-perceptual-ft latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for preset in vae vae-perceptual-ft latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual; do
+for preset in $presets; do
   build/bin/ng-train "$preset" --steps "$steps" --out "$work/$preset-tool.safetensors" \
     --run "$work/$preset-tool" > "$work/$preset-tool.log" 2>&1
   build/bin/noisegraph run "graphs/train/$preset.yaml" --quiet --output-dir "$work" \

@@ -27,15 +27,19 @@ CLASSES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
 GENERATORS = [
     ("latent U-Net (DPM++ 2M, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent U-Net v on fmnist-vae-perceptual (DPM++ 2M, Karras, 20 steps)",
-     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-perceptual.safetensors"], [1, 3]),
+    ("latent U-Net v on fmnist-vae-perceptual-ft (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde"], [1, 3]),
     ("latent flow (Euler, 8 steps)",
      ["--model", "models/fmnist-latent-flow.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent flow, logit-normal times, on fmnist-vae-perceptual (Euler, 8 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual.safetensors"],
+    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (Euler, 8 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors"],
      [1, 3]),
-    ("pixel DDPM (DPM++ 2M, Karras, 20 steps)",
-     ["--model", "models/fmnist-pixel-ddpm.safetensors", "--pixel"], [1, 3]),
+    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (Euler, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+      "--steps", "20"], [1]),
+    ("pixel DDPM (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-pixel-ddpm.safetensors", "--pixel", "--sampler", "dpmpp_2m_sde"], [1, 3]),
     ("pixel DDPM, learned variance (ancestral, 25 steps)",
      ["--model", "models/fmnist-pixel-ddpm-lv.safetensors", "--pixel", "--sampler", "ddpm", "--scheduler", "linspace",
       "--steps", "25", "--variance", "learned", "--clip-x0", "1"], [1, 3]),
@@ -92,8 +96,8 @@ def main():
     ap.add_argument("--only", default="", help="measure only generators whose name contains this text")
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
-    vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors")
-                     if os.path.exists(f)]
+    vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors",
+                                 "models/fmnist-vae-perceptual-ft.safetensors") if os.path.exists(f)]
     # (row name, ng-eval arguments, setting or None for a reconstruction row), in table order
     tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in ([] if a.only else vaes)]
     for name, args, scales in GENERATORS:
