@@ -73,6 +73,12 @@ ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, 
   return c;
 }
 
+// The perceptual term of vae-perceptual and vae-perceptual-ft.
+void perceptual_term(ng::train::AutoencoderTrainConfig& c, int argc, char** argv) {
+  c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
+  c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,20 +107,16 @@ int main(int argc, char** argv) {
       common(c, argc, argv, preset, 3000, 32, 1.5e-3);
       c.arch.channels = {16, 32, 64};
       c.kl_weight = 1e-6;
-      c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
-      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
+      perceptual_term(c, argc, argv);
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "vae-perceptual-ft") {
       // graphs/train/vae-perceptual-ft.yaml: fmnist-vae-perceptual's decoder trained on, with
       // its encoder and latent space frozen, so the latent models trained on it keep working.
       ng::train::AutoencoderTrainConfig c;
       common(c, argc, argv, preset, 4000, 32, 5e-4);
-      c.warmup_steps = 100;
       c.cosine_decay = true;
-      c.ema_decay = 0.999;
       c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-      c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
-      c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
+      perceptual_term(c, argc, argv);
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "latent-unet-v") {
       // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,

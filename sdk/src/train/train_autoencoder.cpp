@@ -2,8 +2,6 @@
 // loss plus a small KL term towards N(0, I)), then latent scaling factor and test PSNR;
 // or fine-tuning of an existing autoencoder's decoder with its latent space kept.
 #include <cmath>
-#include <optional>
-#include <tuple>
 
 #include "../nn/modules.hpp"
 #include "loop.hpp"
@@ -101,12 +99,7 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
   for (int64_t step = start; step < cfg.steps; ++step) {
     auto x = to_images(data, detail::batch_indices(data.size(), cfg.batch_size, cfg.seed, step));
     auto gen = detail::step_generator(cfg.seed, step, 1);
-    at::Tensor mean, logvar;
-    {
-      std::optional<torch::NoGradGuard> frozen;  // a frozen encoder needs no graph
-      if (finetune) frozen.emplace();
-      std::tie(mean, logvar) = net->encode(x);
-    }
+    auto [mean, logvar] = net->encode(x);  // a frozen encoder (no grad) builds no graph
     auto z = mean + torch::exp(0.5 * logvar) * at::randn(mean.sizes(), gen);
     auto rec = net->decode(z);
     auto mse = torch::mse_loss(rec, x);
