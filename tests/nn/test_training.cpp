@@ -195,6 +195,47 @@ class TestTraining : public QObject {
     QVERIFY(!fs::exists(c.output));
   }
 
+  // The adversarial term of a decoder fine-tune: the discriminator trains alongside but never
+  // reaches the output file, the encoder stays frozen, its gradients reach the decoder only
+  // from adversarial_start on (before that the decoder learns exactly what a plain fine-tune
+  // learns), and a run resumed from its checkpoint (discriminator and optimiser moments
+  // included) ends bit-identical to an uninterrupted one.
+  void adversarial_finetune_trains_a_discriminator_it_does_not_ship() {
+    ng::BasicContext ctx;
+    auto source = train_autoencoder(tiny_vae(fresh_dir("gan_source"), 20), ctx);
+    auto finetune = [&](const std::string& dir, int64_t steps, double adversarial_weight, int64_t start) {
+      auto c = tiny_vae(fresh_dir(dir), steps);
+      c.finetune_decoder_of = source.output;
+      c.adversarial_weight = adversarial_weight;
+      c.adversarial_start = start;
+      return c;
+    };
+    auto plain = train_autoencoder(finetune("gan_plain", 10, 0.0, 0), ctx);
+    auto late = train_autoencoder(finetune("gan_late", 10, 0.5, 1000), ctx);
+    auto straight = train_autoencoder(finetune("gan_straight", 10, 0.5, 2), ctx);
+    auto split = finetune("gan_split", 5, 0.5, 2);
+    train_autoencoder(split, ctx);
+    split.steps = 10;
+    auto resumed = train_autoencoder(split, ctx);
+    QCOMPARE(resumed.resumed_from, int64_t(5));
+
+    const auto s = ng::io::load_safetensors(source.output), p = ng::io::load_safetensors(plain.output),
+               l = ng::io::load_safetensors(late.output), a = ng::io::load_safetensors(straight.output),
+               b = ng::io::load_safetensors(resumed.output);
+    QCOMPARE(a.tensors.size(), s.tensors.size());  // no discriminator tensors
+    bool adversarial_changed_the_decoder = false;
+    for (const auto& [name, t] : s.tensors) {
+      QVERIFY2(a.tensors.count(name) == 1, name.c_str());
+      const auto& u = a.tensors.at(name);
+      if (name.rfind("autoencoder.enc", 0) == 0) QVERIFY2(t.equal(u), name.c_str());
+      QVERIFY2(l.tensors.at(name).equal(p.tensors.at(name)), name.c_str());
+      QVERIFY2(b.tensors.at(name).equal(u), name.c_str());
+      if (!u.equal(p.tensors.at(name))) adversarial_changed_the_decoder = true;
+    }
+    QVERIFY(adversarial_changed_the_decoder);
+    QCOMPARE(logged_losses(split.run_dir), logged_losses(straight.output.parent_path() / "run"));
+  }
+
   // Min-SNR weights are min(SNR, gamma) / SNR <= 1 for eps: on the very same first batch,
   // noise and initial weights, the weighted loss is below the plain one (every row with
   // SNR > gamma counts less), and the run still learns.

@@ -5,6 +5,7 @@
 
 #include "../nn/modules.hpp"
 #include "loop.hpp"
+#include "patch_discriminator.hpp"
 #include "noisegraph/error.hpp"
 #include "noisegraph/io/safetensors.hpp"
 #include "noisegraph/nn/model_files.hpp"
@@ -83,8 +84,18 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
     id.set("perceptual_weight", cfg.perceptual_weight);  // absent when off: unchanged ids
     id.set("perceptual_model", cfg.perceptual_model.filename().string());
   }
+  detail::PatchDiscriminator disc{nullptr};
+  if (cfg.adversarial_weight > 0) {
+    disc = detail::PatchDiscriminator(net->cfg.image_channels);
+    id.set("adversarial_weight", cfg.adversarial_weight);  // absent when off: unchanged ids
+    id.set("adversarial_start", cfg.adversarial_start);
+  }
   detail::Run run(cfg, ctx, "autoencoder", json::dump(id));
   auto params = finetune ? decoder_params(detail::named_params(*net)) : detail::named_params(*net);
+  // The discriminator shares the optimiser (so checkpoints and resume cover it) under
+  // "disc." names; it never reaches the output file.
+  if (disc)
+    for (auto& [name, p] : detail::named_params(*disc)) params.emplace_back("disc." + name, p);
   detail::AdamW opt(params, cfg.weight_decay);
   std::unique_ptr<detail::Ema> ema;
   if (cfg.ema_decay > 0) ema = std::make_unique<detail::Ema>(params, cfg.ema_decay);
@@ -107,7 +118,17 @@ TrainResult train_autoencoder(const AutoencoderTrainConfig& cfg, Context& ctx) {
     if (!finetune) loss = loss + cfg.kl_weight * 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).mean();
     if (perceptual) loss = loss + cfg.perceptual_weight * perceptual_distance(perceptual, rec, x);
     opt.zero_grad();
+    if (disc && step >= cfg.adversarial_start) {
+      auto adversarial = detail::generator_hinge_loss(disc->forward(rec));
+      loss = loss + cfg.adversarial_weight * detail::adaptive_adversarial_weight(loss, adversarial, net->dec_out->weight) *
+                        adversarial;
+    }
     loss.backward();
+    if (disc) {  // the discriminator's own step: its gradients from the decoder's loss are dropped
+      for (auto& p : disc->parameters())
+        if (p.grad().defined()) p.mutable_grad().zero_();
+      detail::discriminator_hinge_loss(disc->forward(x), disc->forward(rec.detach())).backward();
+    }
     const double lr = run.lr_at(step);
     opt.step(lr);
     if (ema) ema->update(params, step);

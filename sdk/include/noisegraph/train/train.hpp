@@ -83,6 +83,14 @@ struct NG_API AutoencoderTrainConfig : CommonConfig {
   /// latent models trained on its latents work unchanged with the result (as Stable
   /// Diffusion's fine-tuned VAE decoders do); the KL term is then constant and left out.
   std::filesystem::path finetune_decoder_of;
+  /// > 0: adds an adversarial term: a small PatchGAN discriminator is trained alongside
+  /// with the hinge loss, and the decoder's loss gains adversarial_weight * lambda *
+  /// (-mean D(reconstruction)), lambda being VQGAN's adaptive weight (Esser et al. 2021,
+  /// eq. 7). It restores the texture a pixel or perceptual loss averages away.
+  double adversarial_weight = 0.0;
+  /// First step at which the decoder sees the adversarial term; the discriminator trains
+  /// from step 0, so it has learned something before its gradients reach the decoder.
+  int64_t adversarial_start = 0;
 };
 
 /// Diffusion (objective "eps" or "v", DDPM simple loss, Ho et al. 2020 eq. 14) or
