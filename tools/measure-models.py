@@ -38,6 +38,16 @@ GENERATORS = [
     ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (Euler, 20 steps)",
      ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
       "--steps", "20"], [1]),
+    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
+    # the same latent models decoded by the adversarially fine-tuned decoder
+    ("latent U-Net v on fmnist-vae-gan-ft (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-gan-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde"], [1]),
+    ("latent flow, logit-normal times, on fmnist-vae-gan-ft (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-gan-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
     ("pixel DDPM (DPM++ 2M SDE, Karras, 20 steps)",
      ["--model", "models/fmnist-pixel-ddpm.safetensors", "--pixel", "--sampler", "dpmpp_2m_sde"], [1, 3]),
     ("pixel DDPM, learned variance (ancestral, 25 steps)",
@@ -97,11 +107,13 @@ def main():
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
     vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors",
-                                 "models/fmnist-vae-perceptual-ft.safetensors") if os.path.exists(f)]
+                                 "models/fmnist-vae-perceptual-ft.safetensors", "models/fmnist-vae-gan-ft.safetensors")
+                                 if os.path.exists(f)]
     # (row name, ng-eval arguments, setting or None for a reconstruction row), in table order
     tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in ([] if a.only else vaes)]
     for name, args, scales in GENERATORS:
-        if (a.only and a.only not in name) or not os.path.exists(args[1]):
+        files = [args[i + 1] for i, x in enumerate(args) if x in ("--model", "--vae")]
+        if (a.only and a.only not in name) or not all(os.path.exists(f) for f in files):
             continue
         tasks += [(name, args + ["--cfg", str(cfg)], f"CFG {cfg}") for cfg in scales]
     # the pixel rows take most of the time: start them first so N jobs finish together

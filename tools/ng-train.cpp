@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, vae-perceptual-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, vae-perceptual-ft, vae-gan-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -64,9 +64,10 @@ void latent_unet_arch(ng::train::DiffusionTrainConfig& c) {
 
 // The settings latent-unet-v and latent-flow-ln share: the latent-unet architecture on
 // fmnist-vae-perceptual, 10,000 steps with a cosine lr decay.
-ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, const std::string& preset) {
+ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, const std::string& preset,
+                                                         int64_t steps = 10000) {
   ng::train::DiffusionTrainConfig c;
-  common(c, argc, argv, preset, 10000, 64, 5e-4);
+  common(c, argc, argv, preset, steps, 64, 5e-4);
   c.cosine_decay = true;
   c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
   latent_unet_arch(c);
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|vae-gan-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -117,6 +118,19 @@ int main(int argc, char** argv) {
       c.cosine_decay = true;
       c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
       perceptual_term(c, argc, argv);
+      r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "vae-gan-ft") {
+      // graphs/train/vae-gan-ft.yaml: fmnist-vae-perceptual-ft's decoder trained on with the
+      // same perceptual term plus a PatchGAN discriminator whose gradients reach the decoder
+      // from step 250 on, at VQGAN's adaptive weight times 0.5 (Stable Diffusion's setting).
+      // The encoder (that of fmnist-vae-perceptual) and the latent space stay frozen.
+      ng::train::AutoencoderTrainConfig c;
+      common(c, argc, argv, preset, 3000, 32, 5e-4);
+      c.cosine_decay = true;
+      c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual-ft.safetensors");
+      perceptual_term(c, argc, argv);
+      c.adversarial_weight = std::stod(arg(argc, argv, "--adversarial-weight", "0.5"));
+      c.adversarial_start = std::stoll(arg(argc, argv, "--adversarial-start", "250"));
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "latent-unet-v") {
       // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
