@@ -144,8 +144,8 @@ int main(int argc, char** argv) {
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-flow-ln") {
       // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae-perceptual,
-      // with logit-normal training times (SD3), five times the steps and a cosine lr decay.
-      ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset);
+      // with logit-normal training times (SD3), ten times the steps and a cosine lr decay.
+      ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset, 20000);
       c.objective = "flow";
       c.flow_time_sampling = "logit_normal";
       r = ng::train::train_diffusion(c, ctx);
