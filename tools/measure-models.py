@@ -103,14 +103,16 @@ def main():
     ap.add_argument("--out", default="bench/models")
     ap.add_argument("--vae", action="append", help="autoencoder whose reconstructions are scored (repeatable; "
                     "default: every shipped one)")
-    ap.add_argument("--only", default="", help="measure only generators whose name contains this text")
+    ap.add_argument("--only", default="", help="measure only the rows whose name contains this text "
+                    "(an autoencoder row's name is 'autoencoder FILE')")
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
     vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors",
                                  "models/fmnist-vae-perceptual-ft.safetensors", "models/fmnist-vae-gan-ft.safetensors")
                                  if os.path.exists(f)]
     # (row name, ng-eval arguments, setting or None for a reconstruction row), in table order
-    tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in ([] if a.only else vaes)]
+    tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in vaes
+             if a.only in "autoencoder " + os.path.basename(vae)]
     for name, args, scales in GENERATORS:
         files = [args[i + 1] for i, x in enumerate(args) if x in ("--model", "--vae")]
         if (a.only and a.only not in name) or not all(os.path.exists(f) for f in files):
