@@ -80,6 +80,18 @@ void perceptual_term(ng::train::AutoencoderTrainConfig& c, int argc, char** argv
   c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
 }
 
+// The decoder fine-tunes vae-perceptual-ft and vae-gan-ft: batch 32, lr 5e-4 with a cosine
+// decay and the perceptual term, only the decoder of `source` trained.
+ng::train::AutoencoderTrainConfig decoder_finetune(int argc, char** argv, const std::string& preset, int64_t steps,
+                                                   const std::string& source) {
+  ng::train::AutoencoderTrainConfig c;
+  common(c, argc, argv, preset, steps, 32, 5e-4);
+  c.cosine_decay = true;
+  c.finetune_decoder_of = arg(argc, argv, "--vae", source);
+  perceptual_term(c, argc, argv);
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,22 +125,14 @@ int main(int argc, char** argv) {
     } else if (preset == "vae-perceptual-ft") {
       // graphs/train/vae-perceptual-ft.yaml: fmnist-vae-perceptual's decoder trained on, with
       // its encoder and latent space frozen, so the latent models trained on it keep working.
-      ng::train::AutoencoderTrainConfig c;
-      common(c, argc, argv, preset, 4000, 32, 5e-4);
-      c.cosine_decay = true;
-      c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-      perceptual_term(c, argc, argv);
+      auto c = decoder_finetune(argc, argv, preset, 4000, "models/fmnist-vae-perceptual.safetensors");
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "vae-gan-ft") {
       // graphs/train/vae-gan-ft.yaml: fmnist-vae-perceptual-ft's decoder trained on with the
       // same perceptual term plus a PatchGAN discriminator whose gradients reach the decoder
       // from step 250 on, at VQGAN's adaptive weight times 0.5 (Stable Diffusion's setting).
       // The encoder (that of fmnist-vae-perceptual) and the latent space stay frozen.
-      ng::train::AutoencoderTrainConfig c;
-      common(c, argc, argv, preset, 3000, 32, 5e-4);
-      c.cosine_decay = true;
-      c.finetune_decoder_of = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual-ft.safetensors");
-      perceptual_term(c, argc, argv);
+      auto c = decoder_finetune(argc, argv, preset, 3000, "models/fmnist-vae-perceptual-ft.safetensors");
       c.adversarial_weight = std::stod(arg(argc, argv, "--adversarial-weight", "0.5"));
       c.adversarial_start = std::stoll(arg(argc, argv, "--adversarial-start", "250"));
       r = ng::train::train_autoencoder(c, ctx);
