@@ -27,26 +27,26 @@ CLASSES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
 GENERATORS = [
     ("latent U-Net (DPM++ 2M, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent U-Net v on fmnist-vae-perceptual-ft (DPM++ 2M SDE, Karras, 20 steps)",
-     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+    ("latent U-Net v on fmnist-vae8-gan-ft (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
       "--sampler", "dpmpp_2m_sde"], [1, 3]),
     ("latent flow (Euler, 8 steps)",
      ["--model", "models/fmnist-latent-flow.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (Euler, 8 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors"],
+    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (Euler, 8 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors"],
      [1, 3]),
-    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (Euler, 20 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (Euler, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
       "--steps", "20"], [1]),
-    ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (DPM++ 2M SDE, 20 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
+    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
       "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
-    # the same latent models decoded by the adversarially fine-tuned decoder
-    ("latent U-Net v on fmnist-vae-gan-ft (DPM++ 2M SDE, Karras, 20 steps)",
-     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-gan-ft.safetensors",
+    # the same latent models decoded without the adversarial decoder fine-tune
+    ("latent U-Net v on fmnist-vae8-perceptual (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae8-perceptual.safetensors",
       "--sampler", "dpmpp_2m_sde"], [1]),
-    ("latent flow, logit-normal times, on fmnist-vae-gan-ft (DPM++ 2M SDE, 20 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-gan-ft.safetensors",
+    ("latent flow, logit-normal times, on fmnist-vae8-perceptual (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual.safetensors",
       "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
     ("pixel DDPM (DPM++ 2M SDE, Karras, 20 steps)",
      ["--model", "models/fmnist-pixel-ddpm.safetensors", "--pixel", "--sampler", "dpmpp_2m_sde"], [1, 3]),
@@ -103,19 +103,25 @@ def main():
     ap.add_argument("--out", default="bench/models")
     ap.add_argument("--vae", action="append", help="autoencoder whose reconstructions are scored (repeatable; "
                     "default: every shipped one)")
-    ap.add_argument("--only", default="", help="measure only the rows whose name contains this text "
-                    "(an autoencoder row's name is 'autoencoder FILE')")
+    ap.add_argument("--only", default="", help="measure only the rows whose name contains one of these "
+                    "comma-separated texts (an autoencoder row's name is 'autoencoder FILE')")
     a = ap.parse_args()
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
     vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors",
-                                 "models/fmnist-vae-perceptual-ft.safetensors", "models/fmnist-vae-gan-ft.safetensors")
+                                 "models/fmnist-vae-perceptual-ft.safetensors", "models/fmnist-vae-gan-ft.safetensors",
+                                 "models/fmnist-vae8-perceptual.safetensors", "models/fmnist-vae8-gan-ft.safetensors")
                                  if os.path.exists(f)]
+    wanted = [t for t in a.only.split(",") if t]
+
+    def selected(name):
+        return not wanted or any(t in name for t in wanted)
+
     # (row name, ng-eval arguments, setting or None for a reconstruction row), in table order
     tasks = [("autoencoder " + os.path.basename(vae), ["--reconstruct", vae], None) for vae in vaes
-             if a.only in "autoencoder " + os.path.basename(vae)]
+             if selected("autoencoder " + os.path.basename(vae))]
     for name, args, scales in GENERATORS:
         files = [args[i + 1] for i, x in enumerate(args) if x in ("--model", "--vae")]
-        if (a.only and a.only not in name) or not all(os.path.exists(f) for f in files):
+        if not selected(name) or not all(os.path.exists(f) for f in files):
             continue
         tasks += [(name, args + ["--cfg", str(cfg)], f"CFG {cfg}") for cfg in scales]
     # the pixel rows take most of the time: start them first so N jobs finish together

@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, vae-perceptual-ft, vae-gan-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, vae-perceptual-ft, vae-gan-ft, vae8-perceptual, vae8-gan-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -50,10 +50,10 @@ void common(ng::train::CommonConfig& c, int argc, char** argv, const std::string
   c.provenance = "tools/ng-train " + preset + " (same settings as graphs/train/" + preset + ".yaml)";
 }
 
-// The prompt-conditioned U-Net on fmnist-vae-sized latents (4x8x8) of latent-unet,
-// latent-flow and latent-unet-v.
-void latent_unet_arch(ng::train::DiffusionTrainConfig& c) {
-  c.arch.in_channels = c.arch.out_channels = 4;
+// The prompt-conditioned U-Net on 8x8 latents of latent-unet and latent-flow (4 channels,
+// fmnist-vae) and of latent-unet-v and latent-flow-ln (8 channels, fmnist-vae8-perceptual).
+void latent_unet_arch(ng::train::DiffusionTrainConfig& c, int64_t latent_channels = 4) {
+  c.arch.in_channels = c.arch.out_channels = latent_channels;
   c.arch.sample_size = 8;
   c.arch.channels = {48, 96};
   c.arch.attention_resolutions = {8, 4};
@@ -62,19 +62,23 @@ void latent_unet_arch(ng::train::DiffusionTrainConfig& c) {
   c.prompt.dim = 64;
 }
 
+// The autoencoder whose latents the second-generation latent models are trained in. Its
+// decoder fine-tune fmnist-vae8-gan-ft shares the encoder, so the models work with either.
+const char* const kLatentVae = "models/fmnist-vae8-perceptual.safetensors";
+
 // The settings latent-unet-v and latent-flow-ln share: the latent-unet architecture on
-// fmnist-vae-perceptual, 10,000 steps with a cosine lr decay.
+// fmnist-vae8-perceptual's 8x8x8 latents, 10,000 steps with a cosine lr decay.
 ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, const std::string& preset,
                                                          int64_t steps = 10000) {
   ng::train::DiffusionTrainConfig c;
   common(c, argc, argv, preset, steps, 64, 5e-4);
   c.cosine_decay = true;
-  c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
-  latent_unet_arch(c);
+  c.autoencoder = arg(argc, argv, "--vae", kLatentVae);
+  latent_unet_arch(c, 8);
   return c;
 }
 
-// The perceptual term of vae-perceptual and vae-perceptual-ft.
+// The perceptual term of vae-perceptual, vae8-perceptual and the decoder fine-tunes.
 void perceptual_term(ng::train::AutoencoderTrainConfig& c, int argc, char** argv) {
   c.perceptual_model = arg(argc, argv, "--perceptual-model", "models/fmnist-perceptual-classifier.safetensors");
   c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
@@ -92,13 +96,38 @@ ng::train::AutoencoderTrainConfig decoder_finetune(int argc, char** argv, const 
   return c;
 }
 
+// vae-perceptual and vae8-perceptual: the vae preset plus an LPIPS-style term in the
+// activations of fmnist-perceptual-classifier (not the evaluation classifier).
+ng::train::AutoencoderTrainConfig perceptual_autoencoder(int argc, char** argv, const std::string& preset,
+                                                         int64_t latent_channels) {
+  ng::train::AutoencoderTrainConfig c;
+  common(c, argc, argv, preset, 3000, 32, 1.5e-3);
+  c.arch.channels = {16, 32, 64};
+  c.arch.latent_channels = latent_channels;
+  c.kl_weight = 1e-6;
+  perceptual_term(c, argc, argv);
+  return c;
+}
+
+// vae-gan-ft and vae8-gan-ft: the decoder of `source` trained on with the perceptual term
+// plus a PatchGAN discriminator whose gradients reach the decoder from step 250 on, at
+// VQGAN's adaptive weight times 0.5 (Stable Diffusion's setting). The encoder and the
+// latent space stay frozen.
+ng::train::AutoencoderTrainConfig gan_finetune(int argc, char** argv, const std::string& preset,
+                                               const std::string& source) {
+  auto c = decoder_finetune(argc, argv, preset, 3000, source);
+  c.adversarial_weight = std::stod(arg(argc, argv, "--adversarial-weight", "0.5"));
+  c.adversarial_start = std::stoll(arg(argc, argv, "--adversarial-start", "250"));
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|vae-gan-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|vae-gan-ft|vae8-perceptual|vae8-gan-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -113,31 +142,24 @@ int main(int argc, char** argv) {
       c.arch.channels = {16, 32, 64};
       c.kl_weight = 1e-6;
       r = ng::train::train_autoencoder(c, ctx);
-    } else if (preset == "vae-perceptual") {
-      // graphs/train/vae-perceptual.yaml: the vae preset plus an LPIPS-style term in the
-      // activations of fmnist-perceptual-classifier (not the evaluation classifier).
-      ng::train::AutoencoderTrainConfig c;
-      common(c, argc, argv, preset, 3000, 32, 1.5e-3);
-      c.arch.channels = {16, 32, 64};
-      c.kl_weight = 1e-6;
-      perceptual_term(c, argc, argv);
-      r = ng::train::train_autoencoder(c, ctx);
+    } else if (preset == "vae-perceptual" || preset == "vae8-perceptual") {
+      // graphs/train/vae-perceptual.yaml (4x8x8 latents) and vae8-perceptual.yaml (8x8x8).
+      r = ng::train::train_autoencoder(
+          perceptual_autoencoder(argc, argv, preset, preset == "vae8-perceptual" ? 8 : 4), ctx);
     } else if (preset == "vae-perceptual-ft") {
       // graphs/train/vae-perceptual-ft.yaml: fmnist-vae-perceptual's decoder trained on, with
       // its encoder and latent space frozen, so the latent models trained on it keep working.
       auto c = decoder_finetune(argc, argv, preset, 4000, "models/fmnist-vae-perceptual.safetensors");
       r = ng::train::train_autoencoder(c, ctx);
     } else if (preset == "vae-gan-ft") {
-      // graphs/train/vae-gan-ft.yaml: fmnist-vae-perceptual-ft's decoder trained on with the
-      // same perceptual term plus a PatchGAN discriminator whose gradients reach the decoder
-      // from step 250 on, at VQGAN's adaptive weight times 0.5 (Stable Diffusion's setting).
-      // The encoder (that of fmnist-vae-perceptual) and the latent space stay frozen.
-      auto c = decoder_finetune(argc, argv, preset, 3000, "models/fmnist-vae-perceptual-ft.safetensors");
-      c.adversarial_weight = std::stod(arg(argc, argv, "--adversarial-weight", "0.5"));
-      c.adversarial_start = std::stoll(arg(argc, argv, "--adversarial-start", "250"));
-      r = ng::train::train_autoencoder(c, ctx);
+      // graphs/train/vae-gan-ft.yaml: on fmnist-vae-perceptual-ft's decoder.
+      r = ng::train::train_autoencoder(
+          gan_finetune(argc, argv, preset, "models/fmnist-vae-perceptual-ft.safetensors"), ctx);
+    } else if (preset == "vae8-gan-ft") {
+      // graphs/train/vae8-gan-ft.yaml: on fmnist-vae8-perceptual's decoder.
+      r = ng::train::train_autoencoder(gan_finetune(argc, argv, preset, kLatentVae), ctx);
     } else if (preset == "latent-unet-v") {
-      // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
+      // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae8-perceptual,
       // with v-prediction and Min-SNR-5 weighting, four times the steps and a cosine lr decay.
       ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset);
       c.objective = "v";
@@ -147,7 +169,7 @@ int main(int argc, char** argv) {
       c.beta_end = 0.012;
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-flow-ln") {
-      // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae-perceptual,
+      // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae8-perceptual,
       // with logit-normal training times (SD3), ten times the steps and a cosine lr decay.
       ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset, 20000);
       c.objective = "flow";
@@ -195,13 +217,15 @@ int main(int argc, char** argv) {
       c.provenance = "tools/ng-train pixel-ddpm-lv (same settings as graphs/train/pixel-ddpm-learned-variance.yaml)";
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-classifier" || preset == "latent-classifier-perceptual") {
-      // latent-classifier-perceptual: the same classifier in fmnist-vae-perceptual's latents.
+      // latent-classifier-perceptual: the same classifier in fmnist-vae8-perceptual's latents,
+      // those of latent-unet-v, which it guides.
+      const bool second_generation = preset == "latent-classifier-perceptual";
       ng::train::ClassifierTrainConfig c;
       common(c, argc, argv, preset, 3000, 128, 1e-3);
       c.cosine_decay = true;
-      c.autoencoder = preset == "latent-classifier" ? vae : arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
+      c.autoencoder = second_generation ? arg(argc, argv, "--vae", kLatentVae) : vae;
       c.noisy = true;
-      c.arch.in_channels = 4;
+      c.arch.in_channels = second_generation ? 8 : 4;
       c.arch.input_size = 8;
       c.arch.channels = {32, 64};
       c.arch.time_conditioned = true;

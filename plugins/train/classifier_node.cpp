@@ -1,5 +1,6 @@
 // train.classifier: clean image classifier (evaluation) or noise-aware latent classifier
 // (classifier guidance).
+#include <noisegraph/nn/model_files.hpp>
 #include <noisegraph/registrar.hpp>
 
 #include "nodes.hpp"
@@ -42,7 +43,7 @@ void register_classifier_node(Registrar& r) {
       c.arch.in_channels = 1;
       c.arch.input_size = 32;
     } else {
-      c.arch.in_channels = 4;
+      c.arch.in_channels = nn::load_autoencoder(c.autoencoder)->latent_channels();
       c.arch.input_size = 8;
     }
     publish(call, train::train_classifier(c, call.context()));

@@ -1,4 +1,5 @@
 // train.diffusion (eps / v) and train.flow (rectified flow): the same SDK function.
+#include <noisegraph/nn/model_files.hpp>
 #include <noisegraph/registrar.hpp>
 
 #include "nodes.hpp"
@@ -87,7 +88,8 @@ NodeSpec make_spec(bool flow) {
       c.arch.in_channels = c.arch.out_channels = 1;
       c.arch.sample_size = 32;
     } else {
-      c.arch.in_channels = c.arch.out_channels = 4;
+      // As many channels as the autoencoder's latents (4 for fmnist-vae, 8 for fmnist-vae8-*).
+      c.arch.in_channels = c.arch.out_channels = nn::load_autoencoder(c.autoencoder)->latent_channels();
       c.arch.sample_size = 8;
       c.arch.spatial_scale = 4;
     }
