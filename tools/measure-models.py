@@ -27,21 +27,21 @@ CLASSES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
 GENERATORS = [
     ("latent U-Net (DPM++ 2M, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent U-Net v on fmnist-vae8-gan-ft (DPM++ 2M SDE, Karras, 20 steps)",
-     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
+    ("latent U-Net v on fmnist-vae8-perceptual-ft (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors",
       "--sampler", "dpmpp_2m_sde"], [1, 3]),
     ("latent flow (Euler, 8 steps)",
      ["--model", "models/fmnist-latent-flow.safetensors", "--vae", "models/fmnist-vae.safetensors"], [1, 3]),
-    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (Euler, 8 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors"],
+    ("latent flow, logit-normal times, on fmnist-vae8-perceptual-ft (Euler, 8 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors"],
      [1, 3]),
-    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (Euler, 20 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
+    ("latent flow, logit-normal times, on fmnist-vae8-perceptual-ft (Euler, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors",
       "--steps", "20"], [1]),
-    ("latent flow, logit-normal times, on fmnist-vae8-gan-ft (DPM++ 2M SDE, 20 steps)",
-     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-gan-ft.safetensors",
+    ("latent flow, logit-normal times, on fmnist-vae8-perceptual-ft (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors",
       "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
-    # the same latent models decoded without the adversarial decoder fine-tune
+    # the same latent models decoded without the decoder fine-tune
     ("latent U-Net v on fmnist-vae8-perceptual (DPM++ 2M SDE, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae8-perceptual.safetensors",
       "--sampler", "dpmpp_2m_sde"], [1]),
@@ -109,7 +109,7 @@ def main():
     common = ["--per-class", str(a.per_class), "--threads", str(a.threads), "--seed", "1"]
     vaes = a.vae or [f for f in ("models/fmnist-vae.safetensors", "models/fmnist-vae-perceptual.safetensors",
                                  "models/fmnist-vae-perceptual-ft.safetensors", "models/fmnist-vae-gan-ft.safetensors",
-                                 "models/fmnist-vae8-perceptual.safetensors", "models/fmnist-vae8-gan-ft.safetensors")
+                                 "models/fmnist-vae8-perceptual.safetensors", "models/fmnist-vae8-perceptual-ft.safetensors")
                                  if os.path.exists(f)]
     wanted = [t for t in a.only.split(",") if t]
 

@@ -3,7 +3,7 @@
 // train.* nodes wrap, with the presets that graphs/train/*.yaml spell out as parameters.
 //
 //   ng-train <preset> [--out FILE] [--run DIR] [--steps N] [--vae FILE] [--limit N]
-//   presets: vae, vae-perceptual, vae-perceptual-ft, vae-gan-ft, vae8-perceptual, vae8-gan-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
+//   presets: vae, vae-perceptual, vae-perceptual-ft, vae-gan-ft, vae8-perceptual, vae8-perceptual-ft, perceptual-classifier, latent-unet, latent-unet-v, latent-flow, latent-flow-ln, latent-classifier, latent-classifier-perceptual, eval-classifier, pixel-ddpm, pixel-ddpm-lv
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -63,7 +63,7 @@ void latent_unet_arch(ng::train::DiffusionTrainConfig& c, int64_t latent_channel
 }
 
 // The autoencoder whose latents the second-generation latent models are trained in. Its
-// decoder fine-tune fmnist-vae8-gan-ft shares the encoder, so the models work with either.
+// decoder fine-tune fmnist-vae8-perceptual-ft shares the encoder, so the models work with either.
 const char* const kLatentVae = "models/fmnist-vae8-perceptual.safetensors";
 
 // The settings latent-unet-v and latent-flow-ln share: the latent-unet architecture on
@@ -84,7 +84,7 @@ void perceptual_term(ng::train::AutoencoderTrainConfig& c, int argc, char** argv
   c.perceptual_weight = std::stod(arg(argc, argv, "--perceptual-weight", "0.1"));
 }
 
-// The decoder fine-tunes vae-perceptual-ft and vae-gan-ft: batch 32, lr 5e-4 with a cosine
+// The decoder fine-tunes vae-perceptual-ft, vae8-perceptual-ft and vae-gan-ft: batch 32, lr 5e-4 with a cosine
 // decay and the perceptual term, only the decoder of `source` trained.
 ng::train::AutoencoderTrainConfig decoder_finetune(int argc, char** argv, const std::string& preset, int64_t steps,
                                                    const std::string& source) {
@@ -109,7 +109,7 @@ ng::train::AutoencoderTrainConfig perceptual_autoencoder(int argc, char** argv, 
   return c;
 }
 
-// vae-gan-ft and vae8-gan-ft: the decoder of `source` trained on with the perceptual term
+// vae-gan-ft: the decoder of `source` trained on with the perceptual term
 // plus a PatchGAN discriminator whose gradients reach the decoder from step 250 on, at
 // VQGAN's adaptive weight times 0.5 (Stable Diffusion's setting). The encoder and the
 // latent space stay frozen.
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   const std::string threads = arg(argc, argv, "--threads", "");
   at::set_num_threads(threads.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(threads));
   if (argc < 2) {
-    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|vae-gan-ft|vae8-perceptual|vae8-gan-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
+    std::cerr << "usage: ng-train <vae|vae-perceptual|vae-perceptual-ft|vae-gan-ft|vae8-perceptual|vae8-perceptual-ft|perceptual-classifier|latent-unet|latent-unet-v|latent-flow|latent-flow-ln|latent-classifier|latent-classifier-perceptual|eval-classifier|pixel-ddpm|pixel-ddpm-lv> "
                  "[--out FILE] [--run DIR] [--steps N] [--batch N] [--vae FILE] [--limit N] [--threads N]\n";
     return 2;
   }
@@ -155,9 +155,9 @@ int main(int argc, char** argv) {
       // graphs/train/vae-gan-ft.yaml: on fmnist-vae-perceptual-ft's decoder.
       r = ng::train::train_autoencoder(
           gan_finetune(argc, argv, preset, "models/fmnist-vae-perceptual-ft.safetensors"), ctx);
-    } else if (preset == "vae8-gan-ft") {
-      // graphs/train/vae8-gan-ft.yaml: on fmnist-vae8-perceptual's decoder.
-      r = ng::train::train_autoencoder(gan_finetune(argc, argv, preset, kLatentVae), ctx);
+    } else if (preset == "vae8-perceptual-ft") {
+      // graphs/train/vae8-perceptual-ft.yaml: vae-perceptual-ft's recipe on fmnist-vae8-perceptual.
+      r = ng::train::train_autoencoder(decoder_finetune(argc, argv, preset, 4000, kLatentVae), ctx);
     } else if (preset == "latent-unet-v") {
       // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae8-perceptual,
       // with v-prediction and Min-SNR-5 weighting, four times the steps and a cosine lr decay.
