@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "noisegraph/error.hpp"
+#include "noisegraph/nn/model_files.hpp"
 #include "noisegraph/train/train.hpp"
 
 namespace {
@@ -50,8 +51,8 @@ void common(ng::train::CommonConfig& c, int argc, char** argv, const std::string
   c.provenance = "tools/ng-train " + preset + " (same settings as graphs/train/" + preset + ".yaml)";
 }
 
-// The prompt-conditioned U-Net on 8x8 latents of latent-unet and latent-flow (4 channels,
-// fmnist-vae) and of latent-unet-v and latent-flow-ln (8 channels, fmnist-vae8-perceptual).
+// The prompt-conditioned U-Net on 8x8 latents of latent-unet, latent-flow, latent-unet-v and
+// latent-flow-ln (4 channels; as many as the autoencoder's latents).
 void latent_unet_arch(ng::train::DiffusionTrainConfig& c, int64_t latent_channels = 4) {
   c.arch.in_channels = c.arch.out_channels = latent_channels;
   c.arch.sample_size = 8;
@@ -62,19 +63,19 @@ void latent_unet_arch(ng::train::DiffusionTrainConfig& c, int64_t latent_channel
   c.prompt.dim = 64;
 }
 
-// The autoencoder whose latents the second-generation latent models are trained in. Its
-// decoder fine-tune fmnist-vae8-perceptual-ft shares the encoder, so the models work with either.
-const char* const kLatentVae = "models/fmnist-vae8-perceptual.safetensors";
+// The 8-channel autoencoder of vae8-perceptual-ft (not yet the latent space of a shipped model).
+const char* const kVae8 = "models/fmnist-vae8-perceptual.safetensors";
 
 // The settings latent-unet-v and latent-flow-ln share: the latent-unet architecture on
-// fmnist-vae8-perceptual's 8x8x8 latents, 10,000 steps with a cosine lr decay.
+// fmnist-vae-perceptual, 10,000 steps with a cosine lr decay. `--vae` trains them in another
+// autoencoder's latents (the channel count follows it).
 ng::train::DiffusionTrainConfig second_generation_latent(int argc, char** argv, const std::string& preset,
                                                          int64_t steps = 10000) {
   ng::train::DiffusionTrainConfig c;
   common(c, argc, argv, preset, steps, 64, 5e-4);
   c.cosine_decay = true;
-  c.autoencoder = arg(argc, argv, "--vae", kLatentVae);
-  latent_unet_arch(c, 8);
+  c.autoencoder = arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors");
+  latent_unet_arch(c, ng::nn::load_autoencoder(c.autoencoder)->latent_channels());
   return c;
 }
 
@@ -157,9 +158,9 @@ int main(int argc, char** argv) {
           gan_finetune(argc, argv, preset, "models/fmnist-vae-perceptual-ft.safetensors"), ctx);
     } else if (preset == "vae8-perceptual-ft") {
       // graphs/train/vae8-perceptual-ft.yaml: vae-perceptual-ft's recipe on fmnist-vae8-perceptual.
-      r = ng::train::train_autoencoder(decoder_finetune(argc, argv, preset, 4000, kLatentVae), ctx);
+      r = ng::train::train_autoencoder(decoder_finetune(argc, argv, preset, 4000, kVae8), ctx);
     } else if (preset == "latent-unet-v") {
-      // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae8-perceptual,
+      // graphs/train/latent-unet-v.yaml: the latent-unet architecture on fmnist-vae-perceptual,
       // with v-prediction and Min-SNR-5 weighting, four times the steps and a cosine lr decay.
       ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset);
       c.objective = "v";
@@ -169,7 +170,7 @@ int main(int argc, char** argv) {
       c.beta_end = 0.012;
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-flow-ln") {
-      // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae8-perceptual,
+      // graphs/train/latent-flow-ln.yaml: the latent-flow architecture on fmnist-vae-perceptual,
       // with logit-normal training times (SD3), ten times the steps and a cosine lr decay.
       ng::train::DiffusionTrainConfig c = second_generation_latent(argc, argv, preset, 20000);
       c.objective = "flow";
@@ -217,15 +218,15 @@ int main(int argc, char** argv) {
       c.provenance = "tools/ng-train pixel-ddpm-lv (same settings as graphs/train/pixel-ddpm-learned-variance.yaml)";
       r = ng::train::train_diffusion(c, ctx);
     } else if (preset == "latent-classifier" || preset == "latent-classifier-perceptual") {
-      // latent-classifier-perceptual: the same classifier in fmnist-vae8-perceptual's latents,
+      // latent-classifier-perceptual: the same classifier in fmnist-vae-perceptual's latents,
       // those of latent-unet-v, which it guides.
       const bool second_generation = preset == "latent-classifier-perceptual";
       ng::train::ClassifierTrainConfig c;
       common(c, argc, argv, preset, 3000, 128, 1e-3);
       c.cosine_decay = true;
-      c.autoencoder = second_generation ? arg(argc, argv, "--vae", kLatentVae) : vae;
+      c.autoencoder = second_generation ? arg(argc, argv, "--vae", "models/fmnist-vae-perceptual.safetensors") : vae;
       c.noisy = true;
-      c.arch.in_channels = second_generation ? 8 : 4;
+      c.arch.in_channels = ng::nn::load_autoencoder(c.autoencoder)->latent_channels();
       c.arch.input_size = 8;
       c.arch.channels = {32, 64};
       c.arch.time_conditioned = true;

@@ -372,13 +372,14 @@ class TestCli : public QObject {
   }
 
   void latent_training_graphs_take_the_channels_of_their_autoencoder() {
-    // latent-unet-v, latent-flow-ln and latent-classifier-perceptual train in
-    // fmnist-vae8-perceptual's 8x8x8 latents; the nodes once assumed 4 channels.
+    // The latent training graphs, pointed at fmnist-vae8-perceptual's 8x8x8 latents: the nodes
+    // once assumed 4 channels and failed on any other autoencoder.
     for (const char* name : {"latent-unet-v", "latent-flow-ln", "latent-classifier-perceptual"}) {
       const QString dir = tmp_.path() + "/latent8-" + name;
       Result r = run({"run", QString(NG_TEST_SOURCE_DIR) + "/graphs/train/" + name + ".yaml", "--output-dir", dir,
                       "--threads", "1", "--set", "train.steps=1", "--set", "train.limit_examples=32", "--set",
-                      "train.batch_size=8", "--set", "train.sample_every=0", "--set", "train.warmup_steps=0"});
+                      "train.batch_size=8", "--set", "train.sample_every=0", "--set", "train.warmup_steps=0", "--set",
+                      "train.autoencoder=../../models/fmnist-vae8-perceptual.safetensors"});
       QVERIFY2(r.code == 0, qPrintable(name + (": " + r.err)));
       QVERIFY2(QFileInfo(dir + "/models/fmnist-" + name + ".safetensors").size() > 0, name);
     }
