@@ -52,7 +52,7 @@ void common(ng::train::CommonConfig& c, int argc, char** argv, const std::string
 }
 
 // The prompt-conditioned U-Net on 8x8 latents of latent-unet, latent-flow, latent-unet-v and
-// latent-flow-ln (4 channels; as many as the autoencoder's latents).
+// latent-flow-ln, with as many channels as the autoencoder's latents (4 for the shipped ones).
 void latent_unet_arch(ng::train::DiffusionTrainConfig& c, int64_t latent_channels = 4) {
   c.arch.in_channels = c.arch.out_channels = latent_channels;
   c.arch.sample_size = 8;
