@@ -7,7 +7,7 @@
 set -eu
 steps=${1:-20}
 [ $# -gt 0 ] && shift
-presets=${*:-vae vae-perceptual-ft vae-gan-ft vae8-perceptual vae8-perceptual-ft latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual}
+presets=${*:-vae vae-perceptual-ft vae-gan-ft vae8-perceptual vae8-perceptual-ft latent-unet latent-flow pixel-ddpm latent-classifier eval-classifier perceptual-classifier vae-perceptual latent-unet-v latent-flow-ln latent-classifier-perceptual latent8-unet-v latent8-flow-ln latent8-classifier}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0

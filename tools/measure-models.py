@@ -41,7 +41,17 @@ GENERATORS = [
     ("latent flow, logit-normal times, on fmnist-vae-perceptual-ft (DPM++ 2M SDE, 20 steps)",
      ["--model", "models/fmnist-latent-flow-ln.safetensors", "--vae", "models/fmnist-vae-perceptual-ft.safetensors",
       "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
-    # the same latent models decoded by the adversarially fine-tuned decoder
+    # the 8x8x8 latent of fmnist-vae8-perceptual: the models of the shipped latent graphs
+    ("latent U-Net v, 8-channel latent, on fmnist-vae8-perceptual-ft (DPM++ 2M SDE, Karras, 20 steps)",
+     ["--model", "models/fmnist-latent8-unet-v.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde"], [1, 3]),
+    ("latent flow, logit-normal times, 8-channel latent, on fmnist-vae8-perceptual-ft (Euler, 8 steps)",
+     ["--model", "models/fmnist-latent8-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors"],
+     [1, 3]),
+    ("latent flow, logit-normal times, 8-channel latent, on fmnist-vae8-perceptual-ft (DPM++ 2M SDE, 20 steps)",
+     ["--model", "models/fmnist-latent8-flow-ln.safetensors", "--vae", "models/fmnist-vae8-perceptual-ft.safetensors",
+      "--sampler", "dpmpp_2m_sde", "--steps", "20"], [1]),
+    # the 4-channel latent models decoded by the adversarially fine-tuned decoder
     ("latent U-Net v on fmnist-vae-gan-ft (DPM++ 2M SDE, Karras, 20 steps)",
      ["--model", "models/fmnist-latent-unet-v.safetensors", "--vae", "models/fmnist-vae-gan-ft.safetensors",
       "--sampler", "dpmpp_2m_sde"], [1]),
